@@ -1,0 +1,234 @@
+//! Models: named objects with typed fields, defaults, unknown-key policy and cross-field
+//! checks.
+
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::ty::{BeforeFn, CheckFn, Ty, value_error};
+use super::violation::{FieldError, PathItem};
+
+/// What a model does with keys it does not declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    /// Drop them silently (the reference's default).
+    Ignore,
+    /// Reject each with an `extra_forbidden` error.
+    Forbid,
+    /// Keep them in the output.
+    Allow,
+}
+
+/// One declared field of a model.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Key in the JSON object.
+    pub name: &'static str,
+    /// Its type.
+    pub ty: Ty,
+    /// Value used when the key is absent; `None` makes the field required.
+    pub default: Option<Value>,
+    /// Human description (goes into the schema).
+    pub description: Option<&'static str>,
+    /// Extra keywords merged into the field's generated schema.
+    pub schema_extra: Option<Value>,
+    /// Whether the schema shows the default (not for defaults made by a factory, such
+    /// as an empty list or object, which the reference leaves out).
+    pub default_in_schema: bool,
+}
+
+impl Field {
+    /// A required field.
+    pub fn required(name: &'static str, ty: impl Into<Ty>) -> Self {
+        Field {
+            name,
+            ty: ty.into(),
+            default: None,
+            description: None,
+            schema_extra: None,
+            default_in_schema: true,
+        }
+    }
+    /// A field of type `Optional[ty]` with default `null`.
+    pub fn optional(name: &'static str, ty: impl Into<Ty>) -> Self {
+        Field {
+            name,
+            ty: Ty::optional(ty),
+            default: Some(Value::Null),
+            description: None,
+            schema_extra: None,
+            default_in_schema: true,
+        }
+    }
+    /// A field with a default value.
+    pub fn with_default(name: &'static str, ty: impl Into<Ty>, default: Value) -> Self {
+        Field {
+            name,
+            ty: ty.into(),
+            default: Some(default),
+            description: None,
+            schema_extra: None,
+            default_in_schema: true,
+        }
+    }
+    /// A field whose default is built by a factory (`default_factory=list`): the default
+    /// applies but the schema does not show it.
+    pub fn with_factory_default(name: &'static str, ty: impl Into<Ty>, default: Value) -> Self {
+        Field {
+            default_in_schema: false,
+            ..Field::with_default(name, ty, default)
+        }
+    }
+    /// Sets the description.
+    pub fn doc(mut self, d: &'static str) -> Self {
+        self.description = Some(d);
+        self
+    }
+    /// Adds schema keywords to this field's property schema.
+    pub fn schema_extra(mut self, extra: Value) -> Self {
+        self.schema_extra = Some(extra);
+        self
+    }
+}
+
+/// A model: the contract of one JSON object.
+#[derive(Debug, Clone)]
+pub struct ModelDef {
+    /// Model name (schema title, `$defs` key, error report header).
+    pub name: &'static str,
+    /// Docstring (schema description).
+    pub description: &'static str,
+    /// Unknown-key policy.
+    pub extra: Extra,
+    /// Declared fields, in order.
+    pub fields: Vec<Field>,
+    /// Runs on the raw input before field validation.
+    pub before: Option<BeforeFn>,
+    /// Cross-field checks on the normalised object, run in order when every field is valid;
+    /// the first failure is reported.
+    pub checks: Vec<CheckFn>,
+}
+
+impl ModelDef {
+    /// A model with no fields that ignores unknown keys.
+    pub fn new(name: &'static str, description: &'static str) -> Self {
+        ModelDef {
+            name,
+            description,
+            extra: Extra::Ignore,
+            fields: Vec::new(),
+            before: None,
+            checks: Vec::new(),
+        }
+    }
+    /// Rejects unknown keys.
+    pub fn forbid(mut self) -> Self {
+        self.extra = Extra::Forbid;
+        self
+    }
+    /// Keeps unknown keys.
+    pub fn allow(mut self) -> Self {
+        self.extra = Extra::Allow;
+        self
+    }
+    /// Adds a field.
+    pub fn field(mut self, f: Field) -> Self {
+        self.fields.push(f);
+        self
+    }
+    /// Adds a cross-field check.
+    pub fn check(mut self, f: CheckFn) -> Self {
+        self.checks.push(f);
+        self
+    }
+    /// Sets a before-validator on the whole input.
+    pub fn before(mut self, f: BeforeFn) -> Self {
+        self.before = Some(f);
+        self
+    }
+    /// Wraps the definition for sharing between types.
+    pub fn build(self) -> Arc<ModelDef> {
+        Arc::new(self)
+    }
+    /// The declared field called `name`.
+    pub fn get(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Validates `v` and returns the normalised object: declared fields in declaration
+    /// order with defaults filled in, as the reference's `model_dump(mode="json")` prints.
+    pub fn validate(&self, v: &Value) -> Result<Value, Vec<FieldError>> {
+        self.validate_mode(v, false)
+    }
+
+    pub(crate) fn validate_mode(&self, v: &Value, strict: bool) -> Result<Value, Vec<FieldError>> {
+        let replaced;
+        let v = match self.before {
+            Some(f) => match f(v) {
+                Ok(Some(new)) => {
+                    replaced = new;
+                    &replaced
+                }
+                Ok(None) => v,
+                Err(msg) => return Err(vec![value_error(msg)]),
+            },
+            None => v,
+        };
+        let Value::Object(input) = v else {
+            return Err(vec![FieldError::new(
+                "model_type",
+                format!(
+                    "Input should be a valid dictionary or instance of {}",
+                    self.name
+                ),
+            )]);
+        };
+        let mut out = Map::with_capacity(self.fields.len());
+        let mut errors = Vec::new();
+        for field in &self.fields {
+            match input.get(field.name) {
+                Some(raw) => match field.ty.validate_mode(raw, strict) {
+                    Ok(x) => {
+                        out.insert(field.name.to_owned(), x);
+                    }
+                    Err(es) => errors.extend(
+                        es.into_iter()
+                            .map(|e| e.within(PathItem::Key(Cow::Borrowed(field.name)))),
+                    ),
+                },
+                None => match &field.default {
+                    Some(d) => {
+                        out.insert(field.name.to_owned(), d.clone());
+                    }
+                    None => errors.push(
+                        FieldError::new("missing", "Field required")
+                            .within(PathItem::Key(Cow::Borrowed(field.name))),
+                    ),
+                },
+            }
+        }
+        if self.extra != Extra::Ignore {
+            for (k, val) in input {
+                if self.get(k).is_none() {
+                    match self.extra {
+                        Extra::Forbid => errors.push(
+                            FieldError::new("extra_forbidden", "Extra inputs are not permitted")
+                                .within(PathItem::Key(Cow::Owned(k.clone()))),
+                        ),
+                        _ => {
+                            out.insert(k.clone(), val.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let out = Value::Object(out);
+        for check in &self.checks {
+            check(&out).map_err(|msg| vec![value_error(msg)])?;
+        }
+        Ok(out)
+    }
+}

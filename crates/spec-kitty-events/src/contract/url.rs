@@ -1,0 +1,48 @@
+//! HTTP(S) URLs, parsed and normalised with the WHATWG URL parser (the `url` crate, which
+//! the reference's validator also uses).
+
+use serde_json::Value;
+
+use super::violation::FieldError;
+
+/// Longest URL accepted, in characters.
+pub const MAX_URL_LENGTH: usize = 2083;
+
+/// Validates an `http`/`https` URL with a host and returns its normalised text
+/// (`https://example.com` becomes `https://example.com/`).
+///
+/// ```
+/// use serde_json::json;
+/// use spec_kitty_events::contract::url::validate_http_url;
+/// assert_eq!(validate_http_url(&json!("https://example.com")).unwrap(), json!("https://example.com/"));
+/// assert!(validate_http_url(&json!("ftp://example.com")).is_err());
+/// ```
+pub fn validate_http_url(v: &Value) -> Result<Value, FieldError> {
+    let Value::String(s) = v else {
+        return Err(FieldError::new(
+            "url_type",
+            "URL input should be a string or URL",
+        ));
+    };
+    if s.chars().count() > MAX_URL_LENGTH {
+        return Err(FieldError::new(
+            "url_too_long",
+            format!("URL should have at most {MAX_URL_LENGTH} characters"),
+        ));
+    }
+    let url = url::Url::parse(s)
+        .map_err(|e| FieldError::new("url_parsing", format!("Input should be a valid URL, {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(FieldError::new(
+            "url_scheme",
+            "URL scheme should be 'http' or 'https'",
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(FieldError::new(
+            "url_parsing",
+            "Input should be a valid URL, empty host",
+        ));
+    }
+    Ok(Value::String(url.to_string()))
+}

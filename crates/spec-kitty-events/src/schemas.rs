@@ -1,0 +1,110 @@
+//! The committed JSON Schemas: one per published model, generated from the contract
+//! definitions and embedded in the library.
+//!
+//! `spec-kitty-events schema generate --check` (and the test suite) regenerates every
+//! schema and compares it with the committed file, so the two cannot drift apart.
+
+use serde_json::{Map, Value};
+use std::sync::LazyLock;
+
+use crate::contract::schema::{model_schema, type_schema};
+use crate::contract::{Field, IntTy, ModelDef, StrTy, Ty};
+use crate::domain::status;
+use crate::envelope::EVENT_MODEL;
+
+/// One published schema.
+#[derive(Debug)]
+pub struct SchemaSpec {
+    /// Schema name (`status_transition_payload`); the file is `<name>.schema.json`.
+    pub name: &'static str,
+    /// Builds the schema from the contract definitions.
+    pub generate: fn() -> Value,
+    /// The committed file's text.
+    pub committed: &'static str,
+}
+
+macro_rules! schemas {
+    ($($name:literal => $gen:expr),+ $(,)?) => {
+        /// Every published schema, sorted by name.
+        pub static SCHEMAS: &[SchemaSpec] = &[
+            $(SchemaSpec {
+                name: $name,
+                generate: $gen,
+                committed: include_str!(concat!("../schemas/", $name, ".schema.json")),
+            }),+
+        ];
+    };
+}
+
+static CUTOVER_ARTIFACT_MODEL: LazyLock<ModelDef> = LazyLock::new(|| {
+    let semver = || StrTy::new().pattern(r"^\d+\.\d+\.\d+$");
+    let names = || Ty::seq(crate::contract::SeqKind::Tuple, Ty::str(), None, None);
+    ModelDef::new(
+        "CutoverArtifact",
+        "Machine-readable cutover policy shipped with the package.",
+    )
+    .forbid()
+    .field(Field::required("artifact_version", semver()))
+    .field(Field::required("release_version", semver()))
+    .field(Field::required("signal_field_name", Ty::nonempty()))
+    .field(Field::required(
+        "signal_location",
+        Ty::literal_strs(&["event_envelope", "payload", "artifact_only"]),
+    ))
+    .field(Field::required("cutover_contract_version", Ty::nonempty()))
+    .field(Field::required("accepted_major", IntTy::new().ge(0)))
+    .field(Field::required("forbidden_legacy_keys", names()))
+    .field(Field::required("forbidden_legacy_event_names", names()))
+    .field(Field::required("forbidden_legacy_aggregate_names", names()))
+    .field(Field::with_default(
+        "forbidden_legacy_contract_surfaces",
+        names(),
+        Value::Array(vec![]),
+    ))
+});
+
+schemas! {
+    "cutover_artifact" => || model_schema(&CUTOVER_ARTIFACT_MODEL, "cutover_artifact"),
+    "event" => || model_schema(&EVENT_MODEL, "event"),
+    "lane" => || type_schema(&Ty::Enum(&status::LANE), "lane"),
+    "status_transition_payload" => || model_schema(&status::STATUS_TRANSITION_PAYLOAD, "status_transition_payload"),
+    "sync_lane_v1" => || type_schema(&Ty::Enum(&status::SYNC_LANE_V1), "sync_lane_v1"),
+    "sync_lane_v2" => || type_schema(&Ty::Enum(&status::SYNC_LANE_V2), "sync_lane_v2"),
+}
+
+/// The schema called `name`.
+pub fn find(name: &str) -> Option<&'static SchemaSpec> {
+    SCHEMAS.iter().find(|s| s.name == name)
+}
+
+fn sort_keys(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> =
+                m.into_iter().map(|(k, v)| (k, sort_keys(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect::<Map<String, Value>>())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
+}
+
+/// Renders a schema as committed: keys sorted, two-space indentation, final newline.
+pub fn render(schema: Value) -> String {
+    let mut s = serde_json::to_string_pretty(&sort_keys(schema)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+impl SchemaSpec {
+    /// The schema freshly generated and rendered.
+    pub fn generated_text(&self) -> String {
+        render((self.generate)())
+    }
+
+    /// The committed schema, parsed.
+    pub fn committed_value(&self) -> Value {
+        serde_json::from_str(self.committed).unwrap_or(Value::Null)
+    }
+}

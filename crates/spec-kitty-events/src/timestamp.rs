@@ -1,0 +1,263 @@
+//! Wall-clock timestamps, parsed and rendered exactly as the reference does.
+//!
+//! The reference parses datetimes with pydantic, whose parser is the `speedate` crate; we
+//! call the same crate with the same settings. A timestamp keeps its UTC offset (or its
+//! naivety): `+02:00` stays `+02:00`, and ordering uses Python's `isoformat()` text.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use speedate::{
+    Date, DateTime, DateTimeConfig, MicrosecondsPrecisionOverflowBehavior, Time, TimeConfig,
+    TimestampUnit,
+};
+use std::fmt;
+
+use crate::contract::scalar::{NumberLiteral, number_literal};
+use crate::contract::violation::FieldError;
+
+/// A date and time with an optional UTC offset, to the microsecond.
+///
+/// ```
+/// use spec_kitty_events::Timestamp;
+/// let t = Timestamp::parse_str("2026-04-05T12:00:00.5+0200").unwrap();
+/// assert_eq!(t.isoformat(), "2026-04-05T12:00:00.500000+02:00");
+/// let z = Timestamp::parse_str("2026-04-05T12:00:00-00:00").unwrap();
+/// assert_eq!(z.isoformat(), "2026-04-05T12:00:00+00:00");
+/// assert_eq!(z.to_json_string(), "2026-04-05T12:00:00Z");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Timestamp {
+    year: u16,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minute: u8,
+    second: u8,
+    microsecond: u32,
+    offset: Option<i32>,
+}
+
+fn config() -> DateTimeConfig {
+    DateTimeConfig {
+        timestamp_unit: TimestampUnit::Infer,
+        time_config: TimeConfig {
+            microseconds_precision_overflow_behavior:
+                MicrosecondsPrecisionOverflowBehavior::Truncate,
+            unix_timestamp_offset: Some(0),
+        },
+    }
+}
+
+impl From<DateTime> for Timestamp {
+    fn from(dt: DateTime) -> Self {
+        Timestamp {
+            year: dt.date.year,
+            month: dt.date.month,
+            day: dt.date.day,
+            hour: dt.time.hour,
+            minute: dt.time.minute,
+            second: dt.time.second,
+            microsecond: dt.time.microsecond,
+            offset: dt.time.tz_offset,
+        }
+    }
+}
+
+fn parse_error(kind: &'static str, detail: impl fmt::Display) -> FieldError {
+    FieldError::new(kind, format!("Input should be a valid datetime, {detail}"))
+}
+
+impl Timestamp {
+    /// Parses text as a lax pydantic `datetime` field does: RFC 3339 and its relaxations
+    /// (space separator, missing seconds, `+0200`, `z`), Unix timestamps in seconds or
+    /// milliseconds, and a bare date (naive midnight).
+    pub fn parse_str(s: &str) -> Result<Self, FieldError> {
+        match DateTime::parse_bytes_with_config(s.as_bytes(), &config()) {
+            Ok(dt) => Ok(dt.into()),
+            Err(_) => match Date::parse_bytes(s.as_bytes()) {
+                Ok(date) => Ok(Timestamp::from(DateTime {
+                    date,
+                    time: Time {
+                        hour: 0,
+                        minute: 0,
+                        second: 0,
+                        microsecond: 0,
+                        tz_offset: None,
+                    },
+                })),
+                Err(e) => Err(parse_error("datetime_from_date_parsing", e)),
+            },
+        }
+    }
+
+    /// Parses a JSON value as a lax pydantic `datetime` field does (strings, integer and
+    /// float Unix timestamps).
+    pub fn from_value(v: &Value) -> Result<Self, FieldError> {
+        match v {
+            Value::String(s) => Self::parse_str(s),
+            Value::Number(n) => {
+                let dt = match number_literal(n) {
+                    NumberLiteral::Int(text) => match text.parse::<i64>() {
+                        Ok(i) => DateTime::from_timestamp_with_config(i, 0, &config()),
+                        Err(_) => {
+                            return Err(parse_error("datetime_parsing", "value is too large"));
+                        }
+                    },
+                    NumberLiteral::Float(f) if f.is_finite() => {
+                        DateTime::from_float_with_config(f, &config())
+                    }
+                    NumberLiteral::Float(_) => {
+                        return Err(parse_error("datetime_parsing", "NaN values not permitted"));
+                    }
+                };
+                dt.map(Timestamp::from)
+                    .map_err(|e| parse_error("datetime_parsing", e))
+            }
+            _ => Err(FieldError::new(
+                "datetime_type",
+                "Input should be a valid datetime",
+            )),
+        }
+    }
+
+    /// The UTC offset in seconds, or `None` for a naive timestamp.
+    pub fn offset_seconds(&self) -> Option<i32> {
+        self.offset
+    }
+
+    /// Microseconds past the second.
+    pub fn microsecond(&self) -> u32 {
+        self.microsecond
+    }
+
+    fn write_datetime(&self, out: &mut String) {
+        use std::fmt::Write;
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        );
+        if self.microsecond != 0 {
+            let _ = write!(out, ".{:06}", self.microsecond);
+        }
+    }
+
+    fn write_offset(offset: i32, out: &mut String) {
+        use std::fmt::Write;
+        let sign = if offset < 0 { '-' } else { '+' };
+        let abs = offset.unsigned_abs();
+        let _ = write!(out, "{sign}{:02}:{:02}", abs / 3600, (abs / 60) % 60);
+        if abs % 60 != 0 {
+            let _ = write!(out, ":{:02}", abs % 60);
+        }
+    }
+
+    /// Python's `datetime.isoformat()`: no fraction when the microseconds are zero, else six
+    /// digits; the offset as `+HH:MM` (`+00:00` for UTC); nothing for a naive timestamp.
+    /// The reference orders concurrent events by comparing this text.
+    pub fn isoformat(&self) -> String {
+        let mut out = String::with_capacity(32);
+        self.write_datetime(&mut out);
+        if let Some(offset) = self.offset {
+            Self::write_offset(offset, &mut out);
+        }
+        out
+    }
+
+    /// The reference's JSON rendering: `isoformat()` with a zero offset written `Z`.
+    pub fn to_json_string(&self) -> String {
+        let mut out = String::with_capacity(32);
+        self.write_datetime(&mut out);
+        match self.offset {
+            Some(0) => out.push('Z'),
+            Some(offset) => Self::write_offset(offset, &mut out),
+            None => {}
+        }
+        out
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_json_string())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_json_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Timestamp::from_value(&v).map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn iso(v: Value) -> Result<String, String> {
+        Timestamp::from_value(&v)
+            .map(|t| t.to_json_string())
+            .map_err(|e| e.kind.into_owned())
+    }
+
+    #[test]
+    fn forms_observed_on_the_reference() {
+        let ok = |v: Value, want: &str| assert_eq!(iso(v.clone()).as_deref(), Ok(want), "{v}");
+        ok(json!("2026-01-01T10:00:00Z"), "2026-01-01T10:00:00Z");
+        ok(json!("2026-01-01T10:00:00z"), "2026-01-01T10:00:00Z");
+        ok(json!("2026-01-01T10:00:00+00:00"), "2026-01-01T10:00:00Z");
+        ok(json!("2026-01-01T10:00:00-00:00"), "2026-01-01T10:00:00Z");
+        ok(
+            json!("2026-01-01T10:00:00+0200"),
+            "2026-01-01T10:00:00+02:00",
+        );
+        ok(json!("2026-01-01 10:00"), "2026-01-01T10:00:00");
+        ok(json!("2026-01-01"), "2026-01-01T00:00:00");
+        ok(json!("1700000000"), "2023-11-14T22:13:20Z");
+        ok(json!("1700000000.5"), "2023-11-14T22:13:20.500000Z");
+        ok(json!(1700000000), "2023-11-14T22:13:20Z");
+        ok(json!(1700000000.1234567), "2023-11-14T22:13:20.123457Z");
+        ok(
+            json!("2026-01-01T10:00:00.1234567"),
+            "2026-01-01T10:00:00.123456",
+        );
+        ok(json!("2026-01-01T10:00:00.000000"), "2026-01-01T10:00:00");
+        ok(
+            json!("2026-01-01T10:00:00.100Z"),
+            "2026-01-01T10:00:00.100000Z",
+        );
+        ok(json!("20260101"), "1970-08-23T11:48:21Z");
+        ok(json!(17000000000000_i64), "2508-09-16T06:13:20Z");
+        ok(json!(-5), "1969-12-31T23:59:55Z");
+        ok(
+            json!("2026-01-01T10:00:00.123+01:30"),
+            "2026-01-01T10:00:00.123000+01:30",
+        );
+        let err = |v: Value, kind: &str| assert_eq!(iso(v.clone()), Err(kind.to_owned()), "{v}");
+        err(json!("2026-01-01T24:00:00"), "datetime_from_date_parsing");
+        err(json!("2026-02-30"), "datetime_from_date_parsing");
+        err(json!(1e20), "datetime_parsing");
+        err(
+            json!("2026-01-01T10:00:00+02"),
+            "datetime_from_date_parsing",
+        );
+        err(json!("  2026-01-01"), "datetime_from_date_parsing");
+        err(json!(true), "datetime_type");
+        err(json!("2026-01-01T10"), "datetime_from_date_parsing");
+    }
+
+    #[test]
+    fn isoformat_keeps_utc_offset_text() {
+        let t = Timestamp::parse_str("2026-01-01T10:00:00Z").unwrap();
+        assert_eq!(t.isoformat(), "2026-01-01T10:00:00+00:00");
+        let t = Timestamp::parse_str("2026-01-01T10:00:00-05:30").unwrap();
+        assert_eq!(t.isoformat(), "2026-01-01T10:00:00-05:30");
+    }
+}
