@@ -33,6 +33,8 @@ pub mod envelope;
 pub mod error;
 pub mod error_log;
 pub mod merge;
+pub mod ordering;
+pub mod replay;
 pub mod schemas;
 pub mod storage;
 pub mod timestamp;

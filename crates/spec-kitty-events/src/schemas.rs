@@ -25,7 +25,7 @@ pub struct SchemaSpec {
 
 macro_rules! schemas {
     ($($name:literal => $gen:expr),+ $(,)?) => {
-        /// Every published schema, sorted by name.
+        /// Every published schema, grouped by contract area (see [`names`] for a sorted list).
         pub static SCHEMAS: &[SchemaSpec] = &[
             $(SchemaSpec {
                 name: $name,
@@ -70,6 +70,21 @@ schemas! {
     "status_transition_payload" => || model_schema(&status::STATUS_TRANSITION_PAYLOAD, "status_transition_payload"),
     "sync_lane_v1" => || type_schema(&Ty::Enum(&status::SYNC_LANE_V1), "sync_lane_v1"),
     "sync_lane_v2" => || type_schema(&Ty::Enum(&status::SYNC_LANE_V2), "sync_lane_v2"),
+    // --- lifecycle, gates, analytics, profile invocation, retrospective ---
+
+    // --- collaboration, glossary ---
+
+    // --- mission-next, dossier, mission audit ---
+
+    // --- decision point, connector, sync ---
+
+}
+
+/// Every schema name, sorted.
+pub fn names() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = SCHEMAS.iter().map(|s| s.name).collect();
+    v.sort_unstable();
+    v
 }
 
 /// The schema called `name`.

@@ -40,3 +40,10 @@ macro_rules! str_enum {
 }
 
 pub mod status;
+// --- lifecycle, gates, analytics, profile invocation, retrospective ---
+
+// --- collaboration, glossary ---
+
+// --- mission-next, dossier, mission audit ---
+
+// --- decision point, connector, sync ---

@@ -484,22 +484,6 @@ pub struct ReducedStatus {
     pub last_processed_event_id: Option<String>,
 }
 
-/// Sorts events into the reference's replay order and drops repeated ids (the first in
-/// sort order wins). Sorting uses `(lamport_clock, timestamp.isoformat(), event_id)`.
-pub fn sort_and_dedup<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<&'a Event> {
-    let mut keyed: Vec<((u64, String), &Event)> = events
-        .into_iter()
-        .map(|e| ((e.lamport_clock, e.timestamp.isoformat()), e))
-        .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.event_id.cmp(&b.1.event_id)));
-    let mut seen = std::collections::HashSet::with_capacity(keyed.len());
-    keyed
-        .into_iter()
-        .map(|(_, e)| e)
-        .filter(|e| seen.insert(e.event_id.as_str()))
-        .collect()
-}
-
 fn safe_lane(v: Option<&Value>) -> Option<Lane> {
     v.and_then(Value::as_str).and_then(normalize_lane)
 }
@@ -516,7 +500,7 @@ fn is_rollback(p: &StatusTransitionPayload) -> bool {
 /// the last valid transition winning. Malformed payloads, `from_lane` mismatches (unless
 /// forced) and illegal transitions become anomalies. The result equals the reference's.
 pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReducedStatus {
-    let unique = sort_and_dedup(
+    let unique = crate::ordering::sort_and_dedup(
         events
             .into_iter()
             .filter(|e| e.event_type == WP_STATUS_CHANGED),
