@@ -7,6 +7,11 @@
 //! - [`Oracle`] keeps one reference process answering JSON requests (see `oracle/oracle.py`).
 //! - [`normalize_reports`] makes embedded validation-error reports comparable by their
 //!   field paths and error kinds only.
+//! - [`store_suite`] is the one conformance suite every storage backend runs.
+//! - [`pg_server::TempPostgres`] starts a throw-away PostgreSQL server for tests.
+
+pub mod pg_server;
+pub mod store_suite;
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};

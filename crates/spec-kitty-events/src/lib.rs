@@ -49,7 +49,7 @@ pub use error_log::{ErrorEntry, ErrorLog};
 pub use merge::{ConflictResolution, state_machine_merge};
 pub use storage::{
     AppendOutcome, ClockStorage, ErrorStorage, EventStore, ExpectedPosition, InMemoryClockStorage,
-    InMemoryErrorStorage, InMemoryEventStore, StoredEvent,
+    InMemoryErrorStorage, InMemoryEventStore, NodeStats, StoredEvent,
 };
 pub use timestamp::Timestamp;
 pub use topology::topological_sort;

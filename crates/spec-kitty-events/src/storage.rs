@@ -16,6 +16,27 @@ pub struct StoredEvent {
     pub event: Event,
 }
 
+/// Per-node statistics of a store, for gap detection: a node whose events carry clocks
+/// `1..=n` has `event_count == max_lamport_clock == n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NodeStats {
+    /// How many events of this node are stored.
+    pub event_count: u64,
+    /// The highest Lamport clock among them.
+    pub max_lamport_clock: u64,
+}
+
+/// Computes [`NodeStats`] per `node_id` from events.
+pub fn stats_of<'a>(events: impl IntoIterator<Item = &'a Event>) -> BTreeMap<String, NodeStats> {
+    let mut out: BTreeMap<String, NodeStats> = BTreeMap::new();
+    for e in events {
+        let s = out.entry(e.node_id.clone()).or_default();
+        s.event_count += 1;
+        s.max_lamport_clock = s.max_lamport_clock.max(e.lamport_clock);
+    }
+    out
+}
+
 /// What happened to one event of an append.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppendOutcome {
@@ -87,6 +108,11 @@ pub trait EventStore {
 
     /// The last position of an aggregate (or of the whole log with `None`).
     fn last_position(&self, aggregate_id: Option<&str>) -> Result<Option<u64>>;
+
+    /// Event count and highest Lamport clock per `node_id`, ordered by node id.
+    fn stats(&self) -> Result<BTreeMap<String, NodeStats>> {
+        Ok(stats_of(&self.load_all_events()?))
+    }
 
     /// Saves one event idempotently.
     fn save_event(&mut self, event: &Event) -> Result<()> {
@@ -210,6 +236,10 @@ impl EventStore for InMemoryEventStore {
             Some(a) => self.last_by_aggregate.get(a).copied(),
             None => (!self.log.is_empty()).then_some(self.log.len() as u64),
         })
+    }
+
+    fn stats(&self) -> Result<BTreeMap<String, NodeStats>> {
+        Ok(stats_of(&self.log))
     }
 }
 

@@ -1,0 +1,554 @@
+//! SQLite storage for spec-kitty-events: the embedded default.
+//!
+//! [`SqliteStore`] implements [`EventStore`], [`ClockStorage`] and [`ErrorStorage`] on one
+//! SQLite database file (SQLite is compiled in, nothing needs to be installed):
+//!
+//! - WAL journal, a busy timeout so that several processes can share one file, and
+//!   `synchronous=FULL` by default (an acknowledged append survives a power cut; see
+//!   [`Durability`]);
+//! - each append is one `BEGIN IMMEDIATE` transaction: a batch is stored whole or not at
+//!   all, and positions (`events.position`, the rowid) increase in commit order without
+//!   gaps, which makes [`EventStore::read_after`] a safe catch-up cursor;
+//! - events are stored as the canonical JSON of the envelope (`serde_json` of
+//!   [`Event`]) next to the columns the queries need;
+//! - clock ticks are single `INSERT … ON CONFLICT DO UPDATE … RETURNING` statements, hence
+//!   atomic across processes;
+//! - the schema is created and migrated by the crate ([`SCHEMA_VERSION`] in
+//!   `PRAGMA user_version`); a file written by a newer version is refused.
+//!
+//! Lamport clocks are unsigned 64-bit values while SQLite integers are signed: the
+//! `lamport_key`/`value_key` columns hold the clock with its top bit flipped
+//! (`clock ^ 2^63`), which keeps the order and the full range.
+//!
+//! ```
+//! use spec_kitty_events::{ClockStorage, Event, EventStore, ExpectedPosition};
+//! use spec_kitty_events_sqlite::SqliteStore;
+//! # fn main() -> spec_kitty_events::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("ske-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let mut store = SqliteStore::open(dir.join("events.db"))?;
+//! let clock = store.tick("runner-01")?;
+//! let event = Event::from_value(&serde_json::json!({
+//!     "event_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "event_type": "WPStatusChanged",
+//!     "aggregate_id": "mission/WP01", "timestamp": "2026-04-05T12:00:00Z",
+//!     "build_id": "b1", "node_id": "runner-01", "lamport_clock": clock,
+//!     "project_uuid": "12345678-1234-5678-1234-567812345678",
+//!     "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+//! }))?;
+//! store.append(&[event.clone()], ExpectedPosition::NoEvents)?;
+//! assert_eq!(store.load_events("mission/WP01")?, vec![event]);
+//! # drop(store); std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use spec_kitty_events::storage::{
+    ClockStorage, DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, check_limit,
+    single_aggregate,
+};
+use spec_kitty_events::{
+    AppendOutcome, Error, ErrorEntry, Event, ExpectedPosition, Result, StoredEvent,
+};
+
+/// The schema version this crate writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Versioned migrations: entry `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: events, clocks, errors.
+    "CREATE TABLE events (
+         position     INTEGER PRIMARY KEY,
+         event_id     TEXT NOT NULL UNIQUE,
+         aggregate_id TEXT NOT NULL,
+         node_id      TEXT NOT NULL,
+         lamport_key  INTEGER NOT NULL,
+         body         TEXT NOT NULL
+     );
+     CREATE INDEX events_by_aggregate ON events (aggregate_id, position);
+     CREATE INDEX events_by_clock ON events (lamport_key, node_id);
+     CREATE TABLE clocks (
+         node_id   TEXT PRIMARY KEY,
+         value_key INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE errors (
+         id   INTEGER PRIMARY KEY AUTOINCREMENT,
+         body TEXT NOT NULL
+     );",
+];
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=FULL`: an acknowledged commit survives a power cut.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: an acknowledged commit survives a crash of the process but
+    /// the last ones may be lost on a power cut; faster.
+    Normal,
+}
+
+/// Settings of a [`SqliteStore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// How long a writer waits for another process's write lock.
+    pub busy_timeout: Duration,
+    /// How many error entries are kept (oldest evicted first).
+    pub error_retention: usize,
+    /// Commit durability.
+    pub durability: Durability,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            busy_timeout: Duration::from_secs(60),
+            error_retention: DEFAULT_MAX_ERROR_ENTRIES,
+            durability: Durability::Full,
+        }
+    }
+}
+
+/// Events, clocks and error entries in one SQLite database.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: Option<PathBuf>,
+    options: SqliteOptions,
+}
+
+fn storage(e: impl std::fmt::Display) -> Error {
+    Error::Storage(format!("sqlite: {e}"))
+}
+
+/// Maps a Lamport clock to a signed column value preserving order.
+fn enc(v: u64) -> i64 {
+    (v ^ (1 << 63)) as i64
+}
+
+/// Inverse of [`enc`].
+fn dec(v: i64) -> u64 {
+    (v as u64) ^ (1 << 63)
+}
+
+fn clamp(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn position(v: i64) -> u64 {
+    v.max(0) as u64
+}
+
+fn decode_event(body: &str) -> Result<Event> {
+    serde_json::from_str(body)
+        .map_err(|e| storage(format!("stored event is not a valid envelope: {e}")))
+}
+
+fn overflow() -> Error {
+    Error::InvalidArgument("clock overflow".into())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating if needed) the database at `path` with default
+    /// options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, SqliteOptions::default())
+    }
+
+    /// Opens the database at `path` with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path).map_err(storage)?;
+        Self::init(conn, Some(path), options)
+    }
+
+    /// A private in-memory database (not durable; useful for tests).
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(storage)?;
+        Self::init(conn, None, SqliteOptions::default())
+    }
+
+    fn init(conn: Connection, path: Option<PathBuf>, options: SqliteOptions) -> Result<Self> {
+        conn.busy_timeout(options.busy_timeout).map_err(storage)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(storage)?;
+        let sync = match options.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", sync)
+            .map_err(storage)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(storage)?;
+        let mut store = SqliteStore {
+            conn,
+            path,
+            options,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(storage)?;
+        if current == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        // Read again under the write lock: another process may have migrated meanwhile.
+        let current: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(storage)?;
+        if current > SCHEMA_VERSION {
+            return Err(Error::Storage(format!(
+                "sqlite: the database has schema version {current}, newer than this \
+                 library's {SCHEMA_VERSION}"
+            )));
+        }
+        for sql in &MIGRATIONS[usize::try_from(current).unwrap_or(0)..] {
+            tx.execute_batch(sql).map_err(storage)?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(storage)?;
+        tx.commit().map_err(storage)
+    }
+
+    /// The database file (`None` for an in-memory database).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The options the store was opened with.
+    pub fn options(&self) -> &SqliteOptions {
+        &self.options
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(storage)
+    }
+
+    fn bodies(&self, sql: &str, param: Option<&str>) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(storage)?;
+        let mut rows = match param {
+            Some(p) => stmt.query(params![p]),
+            None => stmt.query([]),
+        }
+        .map_err(storage)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(storage)? {
+            let body = row.get_ref(0).map_err(storage)?;
+            let body = body.as_str().map_err(storage)?;
+            out.push(decode_event(body)?);
+        }
+        Ok(out)
+    }
+}
+
+impl EventStore for SqliteStore {
+    fn append(
+        &mut self,
+        events: &[Event],
+        expected: ExpectedPosition,
+    ) -> Result<Vec<AppendOutcome>> {
+        let aggregate = if expected == ExpectedPosition::Any {
+            None
+        } else {
+            single_aggregate(events)?
+        };
+        let bodies = events
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<std::result::Result<Vec<String>, _>>()
+            .map_err(storage)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let mut out = Vec::with_capacity(events.len());
+        {
+            if let Some(agg) = aggregate {
+                let last: Option<i64> = tx
+                    .prepare_cached("SELECT MAX(position) FROM events WHERE aggregate_id = ?1")
+                    .and_then(|mut s| s.query_row(params![agg], |r| r.get(0)))
+                    .map_err(storage)?;
+                expected.check(agg, last.map(position))?;
+            }
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO events (event_id, aggregate_id, node_id, lamport_key, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (event_id) DO NOTHING
+                     RETURNING position",
+                )
+                .map_err(storage)?;
+            let mut find = tx
+                .prepare_cached("SELECT position, body FROM events WHERE event_id = ?1")
+                .map_err(storage)?;
+            for (e, body) in events.iter().zip(&bodies) {
+                let inserted: Option<i64> = insert
+                    .query_row(
+                        params![
+                            e.event_id,
+                            e.aggregate_id,
+                            e.node_id,
+                            enc(e.lamport_clock),
+                            body
+                        ],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(storage)?;
+                if let Some(p) = inserted {
+                    out.push(AppendOutcome::Appended(position(p)));
+                    continue;
+                }
+                let (p, stored): (i64, String) = find
+                    .query_row(params![e.event_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(storage)?;
+                if stored == *body || decode_event(&stored)? == *e {
+                    out.push(AppendOutcome::Duplicate(position(p)));
+                } else {
+                    // Dropping the transaction rolls the whole batch back.
+                    return Err(Error::EventIdConflict {
+                        event_id: e.event_id.clone(),
+                    });
+                }
+            }
+        }
+        tx.commit().map_err(storage)?;
+        Ok(out)
+    }
+
+    fn load_events(&self, aggregate_id: &str) -> Result<Vec<Event>> {
+        self.bodies(
+            "SELECT body FROM events WHERE aggregate_id = ?1
+             ORDER BY lamport_key, node_id, position",
+            Some(aggregate_id),
+        )
+    }
+
+    fn load_all_events(&self) -> Result<Vec<Event>> {
+        self.bodies(
+            "SELECT body FROM events ORDER BY lamport_key, node_id, position",
+            None,
+        )
+    }
+
+    fn read_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT position, body FROM events WHERE position > ?1
+                 ORDER BY position LIMIT ?2",
+            )
+            .map_err(storage)?;
+        let mut rows = stmt
+            .query(params![clamp(after), clamp(limit as u64)])
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(storage)? {
+            let p: i64 = row.get(0).map_err(storage)?;
+            let body = row.get_ref(1).map_err(storage)?;
+            out.push(StoredEvent {
+                position: position(p),
+                event: decode_event(body.as_str().map_err(storage)?)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn last_position(&self, aggregate_id: Option<&str>) -> Result<Option<u64>> {
+        let last: Option<i64> = match aggregate_id {
+            Some(a) => self
+                .conn
+                .prepare_cached("SELECT MAX(position) FROM events WHERE aggregate_id = ?1")
+                .and_then(|mut s| s.query_row(params![a], |r| r.get(0))),
+            None => self
+                .conn
+                .prepare_cached("SELECT MAX(position) FROM events")
+                .and_then(|mut s| s.query_row([], |r| r.get(0))),
+        }
+        .map_err(storage)?;
+        Ok(last.map(position))
+    }
+
+    fn stats(&self) -> Result<BTreeMap<String, NodeStats>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT node_id, COUNT(*), MAX(lamport_key) FROM events GROUP BY node_id",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    NodeStats {
+                        event_count: position(r.get(1)?),
+                        max_lamport_clock: dec(r.get(2)?),
+                    },
+                ))
+            })
+            .map_err(storage)?;
+        rows.collect::<rusqlite::Result<BTreeMap<_, _>>>()
+            .map_err(storage)
+    }
+}
+
+impl ClockStorage for SqliteStore {
+    fn load(&self, node_id: &str) -> Result<u64> {
+        let v: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT value_key FROM clocks WHERE node_id = ?1")
+            .and_then(|mut s| s.query_row(params![node_id], |r| r.get(0)).optional())
+            .map_err(storage)?;
+        Ok(v.map_or(0, dec))
+    }
+
+    fn save(&mut self, node_id: &str, value: u64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO clocks (node_id, value_key) VALUES (?1, ?2)
+                 ON CONFLICT (node_id) DO UPDATE SET value_key = excluded.value_key",
+            )
+            .and_then(|mut s| s.execute(params![node_id, enc(value)]))
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    fn tick(&mut self, node_id: &str) -> Result<u64> {
+        let v: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO clocks (node_id, value_key) VALUES (?1, ?2)
+                 ON CONFLICT (node_id) DO UPDATE SET value_key = clocks.value_key + 1
+                 WHERE clocks.value_key < ?3
+                 RETURNING value_key",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![node_id, enc(1), i64::MAX], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(storage)?;
+        v.map(dec).ok_or_else(overflow)
+    }
+
+    fn update(&mut self, node_id: &str, remote: u64) -> Result<u64> {
+        let next = remote.checked_add(1).ok_or_else(overflow)?;
+        let v: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO clocks (node_id, value_key) VALUES (?1, ?2)
+                 ON CONFLICT (node_id) DO UPDATE
+                 SET value_key = max(clocks.value_key + 1, excluded.value_key)
+                 WHERE clocks.value_key < ?3
+                 RETURNING value_key",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![node_id, enc(next), i64::MAX], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(storage)?;
+        v.map(dec).ok_or_else(overflow)
+    }
+}
+
+impl ErrorStorage for SqliteStore {
+    fn append(&mut self, entry: &ErrorEntry) -> Result<()> {
+        let body = serde_json::to_string(entry).map_err(storage)?;
+        let keep = clamp(self.options.error_retention as u64);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        tx.prepare_cached("INSERT INTO errors (body) VALUES (?1)")
+            .and_then(|mut s| s.execute(params![body]))
+            .map_err(storage)?;
+        tx.prepare_cached(
+            "DELETE FROM errors WHERE id <= (SELECT id FROM errors ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+        )
+        .and_then(|mut s| s.execute(params![keep]))
+        .map_err(storage)?;
+        tx.commit().map_err(storage)
+    }
+
+    fn load_recent(&self, limit: usize) -> Result<Vec<ErrorEntry>> {
+        check_limit(limit)?;
+        let limit = limit.min(self.options.error_retention);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM errors ORDER BY id DESC LIMIT ?1")
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map(params![clamp(limit as u64)], |r| r.get::<_, String>(0))
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        for body in rows {
+            let body = body.map_err(storage)?;
+            out.push(
+                serde_json::from_str(&body)
+                    .map_err(|e| storage(format!("stored error entry is invalid: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_encoding_keeps_order_and_range() {
+        let values = [0, 1, (1 << 63) - 1, 1 << 63, u64::MAX];
+        for w in values.windows(2) {
+            assert!(enc(w[0]) < enc(w[1]));
+        }
+        for v in values {
+            assert_eq!(dec(enc(v)), v);
+        }
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        store
+            .conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(store);
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn wal_mode_is_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("x.db")).unwrap();
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

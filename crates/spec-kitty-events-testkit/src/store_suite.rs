@@ -1,0 +1,805 @@
+//! One conformance suite for every implementation of the storage traits
+//! ([`EventStore`], [`ClockStorage`], [`ErrorStorage`]): in-memory, SQLite and
+//! PostgreSQL run exactly the same checks through a [`Backend`].
+//!
+//! [`run`] panics with the name of the failing check. Durable backends additionally go
+//! through the restart checks (close, reopen, everything still there, clocks resume).
+
+use serde_json::{Map, json};
+use spec_kitty_events::storage::{DEFAULT_MAX_ERROR_ENTRIES, NodeStats};
+use spec_kitty_events::{
+    AppendOutcome, ClockStorage, Error, ErrorEntry, ErrorStorage, Event, EventStore,
+    ExpectedPosition, Timestamp,
+};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
+
+/// Opens stores of one implementation for the suite.
+///
+/// A *location* is what a durable store lives in (a file, a database schema). `fresh_*`
+/// opens an empty new location; `reopen_*` closes a store and opens its location again,
+/// as a restarted process would (a non-durable backend hands the store back unchanged);
+/// `second_*` opens an independent second handle on the same location, as another
+/// process would (`None` when the implementation cannot share a location).
+pub trait Backend {
+    /// The event store type.
+    type Events: EventStore;
+    /// The clock storage type.
+    type Clocks: ClockStorage;
+    /// The error storage type.
+    type Errors: ErrorStorage;
+    /// Whether data survives [`Backend::reopen_events`] and friends across processes.
+    fn durable(&self) -> bool;
+    /// An empty event store at a new location.
+    fn fresh_events(&mut self) -> Self::Events;
+    /// Empty clock storage at a new location.
+    fn fresh_clocks(&mut self) -> Self::Clocks;
+    /// Empty error storage at a new location keeping at most `max_entries` entries.
+    fn fresh_errors(&mut self, max_entries: usize) -> Self::Errors;
+    /// Closes and reopens an event store.
+    fn reopen_events(&mut self, store: Self::Events) -> Self::Events;
+    /// Closes and reopens clock storage.
+    fn reopen_clocks(&mut self, store: Self::Clocks) -> Self::Clocks;
+    /// Closes and reopens error storage (same retention limit).
+    fn reopen_errors(&mut self, store: Self::Errors) -> Self::Errors;
+    /// A second handle on the location of `store`.
+    fn second_events(&mut self, store: &Self::Events) -> Option<Self::Events>;
+    /// A second handle on the location of `store`.
+    fn second_clocks(&mut self, store: &Self::Clocks) -> Option<Self::Clocks>;
+}
+
+static TS: LazyLock<Timestamp> =
+    LazyLock::new(|| Timestamp::parse_str("2026-04-05T12:00:00Z").expect("valid timestamp"));
+
+/// A hyphenated lower-case UUID built from `n` (a valid, normalised event id).
+pub fn event_id(n: u128) -> String {
+    let h = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// A minimal valid event (built directly, without validation, for speed).
+pub fn event(n: u128, aggregate_id: &str, node_id: &str, lamport_clock: u64) -> Event {
+    let mut payload = Map::new();
+    payload.insert("n".into(), json!(n.to_string()));
+    Event {
+        event_id: event_id(n),
+        event_type: "TestEvent".into(),
+        aggregate_id: aggregate_id.into(),
+        payload,
+        timestamp: TS.clone(),
+        build_id: "build-1".into(),
+        node_id: node_id.into(),
+        lamport_clock,
+        causation_id: None,
+        project_uuid: uuid_of(7),
+        project_slug: None,
+        correlation_id: event_id(1 << 100),
+        schema_version: "3.0.0".into(),
+        data_tier: 0,
+    }
+}
+
+fn uuid_of(n: u128) -> uuid::Uuid {
+    uuid::Uuid::from_u128(n)
+}
+
+fn ids(events: &[Event]) -> Vec<String> {
+    events.iter().map(|e| e.event_id.clone()).collect()
+}
+
+fn must<T>(r: spec_kitty_events::Result<T>, what: &str) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: unexpected error: {e}"),
+    }
+}
+
+fn append<S: EventStore>(
+    s: &mut S,
+    events: &[Event],
+    expected: ExpectedPosition,
+) -> spec_kitty_events::Result<Vec<AppendOutcome>> {
+    EventStore::append(s, events, expected)
+}
+
+fn assert_log<S: EventStore>(s: &S, want: &[Event], what: &str) {
+    let got = must(s.read_after(0, usize::MAX), what);
+    let positions: Vec<u64> = got.iter().map(|e| e.position).collect();
+    let expected_positions: Vec<u64> = (1..=want.len() as u64).collect();
+    assert_eq!(positions, expected_positions, "{what}: positions");
+    let events: Vec<Event> = got.into_iter().map(|e| e.event).collect();
+    assert_eq!(ids(&events), ids(want), "{what}: log order");
+    assert_eq!(events, want, "{what}: log content");
+}
+
+/// Runs every check against `backend`. Panics on the first failure, naming the check.
+pub fn run<B: Backend>(backend: &mut B) {
+    empty_store(backend);
+    append_and_positions(backend);
+    idempotent_reappend(backend);
+    id_conflicts_are_refused_atomically(backend);
+    optimistic_concurrency(backend);
+    read_order_and_ties(backend);
+    paging(backend);
+    round_trip_fidelity(backend);
+    stats(backend);
+    restart_and_second_handle(backend);
+    clocks(backend);
+    clock_overflow(backend);
+    error_storage(backend);
+}
+
+fn empty_store<B: Backend>(b: &mut B) {
+    let s = b.fresh_events();
+    assert!(must(s.load_all_events(), "empty").is_empty());
+    assert!(must(s.load_events("a"), "empty").is_empty());
+    assert!(must(s.read_after(0, 10), "empty").is_empty());
+    assert_eq!(must(s.last_position(None), "empty"), None);
+    assert_eq!(must(s.last_position(Some("a")), "empty"), None);
+    assert!(must(s.stats(), "empty").is_empty());
+    let mut s = s;
+    assert_eq!(
+        must(append(&mut s, &[], ExpectedPosition::Any), "empty batch"),
+        vec![]
+    );
+    assert_eq!(must(s.last_position(None), "empty batch"), None);
+}
+
+fn append_and_positions<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let e1 = event(1, "agg-a", "n1", 1);
+    assert_eq!(
+        must(
+            append(&mut s, std::slice::from_ref(&e1), ExpectedPosition::Any),
+            "single"
+        ),
+        vec![AppendOutcome::Appended(1)]
+    );
+    let batch = vec![
+        event(2, "agg-b", "n1", 2),
+        event(3, "agg-a", "n2", 1),
+        event(4, "agg-b", "n2", 2),
+    ];
+    assert_eq!(
+        must(append(&mut s, &batch, ExpectedPosition::Any), "batch"),
+        vec![
+            AppendOutcome::Appended(2),
+            AppendOutcome::Appended(3),
+            AppendOutcome::Appended(4)
+        ]
+    );
+    must(s.save_event(&event(5, "agg-c", "n1", 3)), "save_event");
+    assert_eq!(must(s.last_position(None), "last"), Some(5));
+    assert_eq!(must(s.last_position(Some("agg-a")), "last a"), Some(3));
+    assert_eq!(must(s.last_position(Some("agg-b")), "last b"), Some(4));
+    assert_eq!(must(s.last_position(Some("agg-c")), "last c"), Some(5));
+    assert_eq!(must(s.last_position(Some("nope")), "last none"), None);
+    let mut all = vec![e1];
+    all.extend(batch);
+    all.push(event(5, "agg-c", "n1", 3));
+    assert_log(&s, &all, "append_and_positions");
+    assert_eq!(
+        ids(&must(s.load_events("agg-a"), "by aggregate")),
+        vec![event_id(1), event_id(3)]
+    );
+}
+
+fn idempotent_reappend<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let e1 = event(1, "a", "n", 1);
+    let e2 = event(2, "a", "n", 2);
+    must(
+        append(&mut s, &[e1.clone(), e2.clone()], ExpectedPosition::Any),
+        "first",
+    );
+    assert_eq!(
+        must(
+            append(&mut s, std::slice::from_ref(&e1), ExpectedPosition::Any),
+            "again"
+        ),
+        vec![AppendOutcome::Duplicate(1)],
+        "identical re-append is a no-op reporting the stored position"
+    );
+    let e3 = event(3, "a", "n", 3);
+    assert_eq!(
+        must(
+            append(
+                &mut s,
+                &[e2.clone(), e3.clone(), e3.clone()],
+                ExpectedPosition::Any
+            ),
+            "mixed"
+        ),
+        vec![
+            AppendOutcome::Duplicate(2),
+            AppendOutcome::Appended(3),
+            AppendOutcome::Duplicate(3)
+        ],
+        "mixed batch with an in-batch repetition"
+    );
+    must(s.save_event(&e1), "save_event duplicate");
+    assert_log(&s, &[e1, e2, e3], "idempotent_reappend");
+}
+
+fn is_id_conflict(r: &spec_kitty_events::Result<Vec<AppendOutcome>>, id: &str) -> bool {
+    matches!(r, Err(Error::EventIdConflict { event_id }) if event_id == id)
+}
+
+fn id_conflicts_are_refused_atomically<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let e1 = event(1, "a", "n", 1);
+    must(
+        append(&mut s, std::slice::from_ref(&e1), ExpectedPosition::Any),
+        "seed",
+    );
+    // Same id, different content.
+    let mut changed = e1.clone();
+    changed.payload.insert("n".into(), json!("changed"));
+    let r = append(
+        &mut s,
+        std::slice::from_ref(&changed),
+        ExpectedPosition::Any,
+    );
+    assert!(is_id_conflict(&r, &e1.event_id), "conflict refused: {r:?}");
+    let mut other_clock = e1.clone();
+    other_clock.lamport_clock = 9;
+    let r = append(&mut s, &[other_clock], ExpectedPosition::Any);
+    assert!(
+        is_id_conflict(&r, &e1.event_id),
+        "clock change refused: {r:?}"
+    );
+    // A batch containing a conflict stores nothing, not even the events before it.
+    let r = append(
+        &mut s,
+        &[
+            event(2, "a", "n", 2),
+            changed.clone(),
+            event(3, "b", "n", 3),
+        ],
+        ExpectedPosition::Any,
+    );
+    assert!(is_id_conflict(&r, &e1.event_id), "batch conflict: {r:?}");
+    // Two different new events under one id in one batch.
+    let mut twin = event(4, "a", "n", 4);
+    twin.build_id = "other".into();
+    let r = append(
+        &mut s,
+        &[event(5, "a", "n", 5), event(4, "a", "n", 4), twin],
+        ExpectedPosition::Any,
+    );
+    assert!(is_id_conflict(&r, &event_id(4)), "in-batch conflict: {r:?}");
+    assert!(matches!(
+        s.save_event(&changed),
+        Err(Error::EventIdConflict { .. })
+    ));
+    assert_log(&s, std::slice::from_ref(&e1), "after refused conflicts");
+    assert_eq!(must(s.last_position(None), "last"), Some(1));
+    // The store still works after refused batches: positions continue densely.
+    assert_eq!(
+        must(
+            append(&mut s, &[event(2, "a", "n", 2)], ExpectedPosition::Any),
+            "after"
+        ),
+        vec![AppendOutcome::Appended(2)]
+    );
+}
+
+fn optimistic_concurrency<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    must(
+        append(&mut s, &[event(1, "x", "n", 1)], ExpectedPosition::NoEvents),
+        "NoEvents on new aggregate",
+    );
+    must(
+        append(&mut s, &[event(2, "y", "n", 1)], ExpectedPosition::NoEvents),
+        "NoEvents on another new aggregate",
+    );
+    let r = append(&mut s, &[event(3, "x", "n", 2)], ExpectedPosition::NoEvents);
+    assert!(
+        matches!(&r, Err(Error::ConcurrencyConflict { aggregate_id, expected: None, actual: Some(1) }) if aggregate_id == "x"),
+        "NoEvents on existing aggregate: {r:?}"
+    );
+    let r = append(
+        &mut s,
+        &[event(3, "x", "n", 2), event(4, "x", "n", 3)],
+        ExpectedPosition::At(2),
+    );
+    assert!(
+        matches!(
+            &r,
+            Err(Error::ConcurrencyConflict {
+                expected: Some(2),
+                actual: Some(1),
+                ..
+            })
+        ),
+        "stale expectation: {r:?}"
+    );
+    let r = append(&mut s, &[event(3, "z", "n", 2)], ExpectedPosition::At(1));
+    assert!(
+        matches!(
+            &r,
+            Err(Error::ConcurrencyConflict {
+                expected: Some(1),
+                actual: None,
+                ..
+            })
+        ),
+        "At on an empty aggregate: {r:?}"
+    );
+    assert_eq!(
+        must(
+            append(
+                &mut s,
+                &[event(3, "x", "n", 2), event(4, "x", "n", 3)],
+                ExpectedPosition::At(1)
+            ),
+            "matching expectation"
+        ),
+        vec![AppendOutcome::Appended(3), AppendOutcome::Appended(4)]
+    );
+    assert_eq!(must(s.last_position(Some("x")), "last x"), Some(4));
+    let r = append(
+        &mut s,
+        &[event(5, "x", "n", 4), event(6, "y", "n", 2)],
+        ExpectedPosition::At(4),
+    );
+    assert!(
+        matches!(r, Err(Error::InvalidArgument(_))),
+        "expectation over two aggregates: {r:?}"
+    );
+    let r = append(&mut s, &[event(5, "x", "n", 4)], ExpectedPosition::At(3));
+    assert!(matches!(r, Err(Error::ConcurrencyConflict { .. })));
+    assert_eq!(must(s.last_position(None), "last"), Some(4));
+    assert_eq!(
+        must(
+            append(&mut s, &[event(5, "x", "n", 4)], ExpectedPosition::At(4)),
+            "At(last)"
+        ),
+        vec![AppendOutcome::Appended(5)]
+    );
+}
+
+fn read_order_and_ties<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    // Byte order of node ids: "A" < "B" < "a" < "a b" < "ä".
+    let spec: &[(u128, &str, &str, u64)] = &[
+        (10, "g1", "a", 5),
+        (11, "g2", "B", 5),
+        (12, "g1", "ä", 2),
+        (13, "g2", "a b", 5),
+        (14, "g1", "A", 5),
+        (15, "g1", "a", 5), // tie with 10: append order
+        (16, "g2", "a", 0),
+        (17, "g1", "a", u64::MAX),
+        (18, "g2", "a", 1 << 63),
+        (19, "g1", "a", (1 << 63) - 1),
+        (20, "g1", "a", 5), // another tie, appended later in its own batch
+    ];
+    let events: Vec<Event> = spec
+        .iter()
+        .map(|&(n, g, node, c)| event(n, g, node, c))
+        .collect();
+    must(
+        append(&mut s, &events[..6], ExpectedPosition::Any),
+        "batch 1",
+    );
+    must(
+        append(&mut s, &events[6..10], ExpectedPosition::Any),
+        "batch 2",
+    );
+    must(
+        append(&mut s, &events[10..], ExpectedPosition::Any),
+        "batch 3",
+    );
+    let order: Vec<u128> = vec![16, 12, 14, 11, 10, 15, 20, 13, 19, 18, 17];
+    let want: Vec<String> = order.iter().map(|&n| event_id(n)).collect();
+    assert_eq!(
+        ids(&must(s.load_all_events(), "load_all")),
+        want,
+        "(lamport_clock, node_id) order with ties in append order"
+    );
+    let g1: Vec<String> = order
+        .iter()
+        .filter(|&&n| spec.iter().any(|&(m, g, _, _)| m == n && g == "g1"))
+        .map(|&n| event_id(n))
+        .collect();
+    assert_eq!(ids(&must(s.load_events("g1"), "by aggregate")), g1);
+    // A reopened or second handle reads the same order.
+    let all = must(s.load_all_events(), "load_all");
+    let mut reference = events.clone();
+    spec_kitty_events::storage::sort_for_read(&mut reference);
+    assert_eq!(all, reference, "same as the core's sort_for_read");
+}
+
+fn paging<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let events: Vec<Event> = (0..25u128)
+        .map(|i| event(100 + i, &format!("p{}", i % 3), "n", 25 - i as u64))
+        .collect();
+    for chunk in events.chunks(4) {
+        must(
+            append(&mut s, chunk, ExpectedPosition::Any),
+            "paging append",
+        );
+    }
+    let mut after = 0;
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = must(s.read_after(after, 7), "page");
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 7);
+        pages += 1;
+        for st in page {
+            assert!(st.position > after, "positions increase");
+            after = st.position;
+            seen.push(st);
+        }
+    }
+    assert_eq!(pages, 4);
+    assert_eq!(
+        seen.iter().map(|e| e.position).collect::<Vec<_>>(),
+        (1..=25).collect::<Vec<u64>>()
+    );
+    assert_eq!(
+        seen.into_iter().map(|e| e.event).collect::<Vec<_>>(),
+        events,
+        "catch-up returns append order"
+    );
+    assert!(must(s.read_after(25, 10), "past end").is_empty());
+    assert!(must(s.read_after(u64::MAX, 10), "far past end").is_empty());
+    assert!(must(s.read_after(3, 0), "limit 0").is_empty());
+    let tail = must(s.read_after(20, 100), "tail");
+    assert_eq!(tail.len(), 5);
+    assert_eq!(tail[0].position, 21);
+    assert_eq!(tail[0].event, events[20]);
+}
+
+/// Events parsed from JSON with awkward content: the store must give back exactly them,
+/// serialising byte for byte the same.
+pub fn awkward_events() -> Vec<Event> {
+    let docs = [
+        json!({
+            "event_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "event_type": "WPStatusChanged",
+            "aggregate_id": "mission/WP01", "timestamp": "2026-04-05T12:00:00.123456+02:00",
+            "build_id": "b", "node_id": "n", "lamport_clock": 3,
+            "project_uuid": "12345678123456781234567812345678", "project_slug": "proj",
+            "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAW",
+            "causation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAX", "data_tier": 3,
+            "payload": {"zeta": 1, "alpha": {"nested": [1, 2.5, "x", null, true]},
+                        "big": 123456789012345678901234567890u128,
+                        "float": 1.5e300, "tenth": 0.1, "neg": -0.0,
+                        "text": "quotes \" backslash \\ newline \n tab \t nul \u{0} é 😀",
+                        "empty": {}, "list": []}
+        }),
+        json!({
+            "event_id": "11111111-2222-3333-4444-555555555555", "event_type": "X",
+            "aggregate_id": "ä/ü", "timestamp": "2026-01-01T00:00:00",
+            "build_id": "b", "node_id": "nöde", "lamport_clock": 0,
+            "project_uuid": "12345678-1234-5678-1234-567812345678",
+            "correlation_id": "11111111-2222-3333-4444-555555555555",
+            "schema_version": "2.9.1"
+        }),
+        json!({
+            "event_id": "01ARZ3NDEKTSV4RRFFQ69G5FAZ", "event_type": "Y",
+            "aggregate_id": "a", "timestamp": "2026-01-01T00:00:00.5-05:30",
+            "build_id": "b", "node_id": "n", "lamport_clock": u64::MAX,
+            "project_uuid": "12345678-1234-5678-1234-567812345678",
+            "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAZ",
+            "payload": {"b": 1, "a": 2, "c": {"y": 1, "x": 2}}
+        }),
+    ];
+    docs.iter()
+        .map(|d| Event::from_value(d).expect("valid awkward event"))
+        .collect()
+}
+
+fn round_trip_fidelity<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let events = awkward_events();
+    must(append(&mut s, &events, ExpectedPosition::Any), "awkward");
+    let back: Vec<Event> = must(s.read_after(0, 10), "read")
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(back, events, "what comes back equals what went in");
+    for (a, b) in back.iter().zip(&events) {
+        assert_eq!(
+            serde_json::to_string(a).expect("json"),
+            serde_json::to_string(b).expect("json"),
+            "canonical JSON is preserved byte for byte"
+        );
+    }
+    // Re-appending the parsed copies is a no-op.
+    let again: Vec<AppendOutcome> = must(append(&mut s, &back, ExpectedPosition::Any), "again");
+    assert_eq!(
+        again,
+        vec![
+            AppendOutcome::Duplicate(1),
+            AppendOutcome::Duplicate(2),
+            AppendOutcome::Duplicate(3)
+        ]
+    );
+}
+
+fn stats<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let events = vec![
+        event(1, "a", "n1", 1),
+        event(2, "a", "n1", 2),
+        event(3, "b", "n1", 4),
+        event(4, "b", "n2", 7),
+        event(5, "a", "n3", u64::MAX),
+    ];
+    must(
+        append(&mut s, &events, ExpectedPosition::Any),
+        "stats append",
+    );
+    let got = must(s.stats(), "stats");
+    let want: BTreeMap<String, NodeStats> = [("n1", 3, 4), ("n2", 1, 7), ("n3", 1, u64::MAX)]
+        .into_iter()
+        .map(|(n, c, m)| {
+            (
+                n.to_string(),
+                NodeStats {
+                    event_count: c,
+                    max_lamport_clock: m,
+                },
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        got,
+        spec_kitty_events::storage::stats_of(&events),
+        "same as the core's stats_of"
+    );
+}
+
+fn restart_and_second_handle<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let first: Vec<Event> = (0..10)
+        .map(|i| event(200 + i, "r", "n", i as u64))
+        .collect();
+    must(
+        append(&mut s, &first, ExpectedPosition::Any),
+        "before restart",
+    );
+    let mut s = b.reopen_events(s);
+    assert_log(&s, &first, "after reopen");
+    assert_eq!(must(s.last_position(Some("r")), "last"), Some(10));
+    assert_eq!(
+        must(append(&mut s, &first[3..4], ExpectedPosition::Any), "dup"),
+        vec![AppendOutcome::Duplicate(4)],
+        "duplicates are recognised after a restart"
+    );
+    let mut changed = first[3].clone();
+    changed.node_id = "other".into();
+    assert!(is_id_conflict(
+        &append(&mut s, &[changed], ExpectedPosition::Any),
+        &first[3].event_id
+    ));
+    assert_eq!(
+        must(
+            append(
+                &mut s,
+                &[event(300, "r", "n", 10)],
+                ExpectedPosition::At(10)
+            ),
+            "continue"
+        ),
+        vec![AppendOutcome::Appended(11)],
+        "positions continue after a restart"
+    );
+    if let Some(mut other) = b.second_events(&s) {
+        assert_eq!(must(other.last_position(None), "second"), Some(11));
+        let r = append(
+            &mut other,
+            &[event(301, "r", "n", 11)],
+            ExpectedPosition::At(10),
+        );
+        assert!(
+            matches!(
+                r,
+                Err(Error::ConcurrencyConflict {
+                    actual: Some(11),
+                    ..
+                })
+            ),
+            "second handle sees the first's append: {r:?}"
+        );
+        must(
+            append(
+                &mut other,
+                &[event(301, "r", "n", 11)],
+                ExpectedPosition::At(11),
+            ),
+            "second handle appends",
+        );
+        assert_eq!(must(s.last_position(Some("r")), "first sees"), Some(12));
+        assert_eq!(must(s.read_after(11, 5), "first reads").len(), 1);
+    } else {
+        assert!(!b.durable(), "a durable backend must offer second handles");
+    }
+}
+
+fn clocks<B: Backend>(b: &mut B) {
+    let mut c = b.fresh_clocks();
+    assert_eq!(must(c.load("n"), "load unknown"), 0);
+    assert_eq!(must(c.tick("n"), "tick"), 1);
+    assert_eq!(must(c.tick("n"), "tick"), 2);
+    assert_eq!(must(c.tick("m"), "tick other"), 1);
+    assert_eq!(must(c.load("n"), "load"), 2);
+    must(c.save("n", 10), "save");
+    assert_eq!(must(c.tick("n"), "tick after save"), 11);
+    assert_eq!(must(c.update("n", 5), "update lower"), 12);
+    assert_eq!(must(c.update("n", 100), "update higher"), 101);
+    assert_eq!(must(c.update("fresh", 7), "update unknown"), 8);
+    must(c.save("n", 3), "save lower");
+    assert_eq!(must(c.load("n"), "save overwrites"), 3);
+    must(c.save("n", 101), "save");
+    let mut c = b.reopen_clocks(c);
+    assert_eq!(must(c.load("n"), "resume"), 101);
+    assert_eq!(must(c.tick("n"), "tick after restart"), 102);
+    assert_eq!(must(c.load("m"), "resume m"), 1);
+    assert_eq!(must(c.load("fresh"), "resume fresh"), 8);
+    let mut clock = must(
+        spec_kitty_events::LamportClock::new("n", c),
+        "LamportClock resumes",
+    );
+    assert_eq!(clock.current(), 102);
+    assert_eq!(must(clock.tick(), "clock tick"), 103);
+    let c = clock.into_storage();
+    if let Some(mut other) = b.second_clocks(&c) {
+        let mut c = c;
+        let mut seen = HashSet::new();
+        for i in 0..50 {
+            let v = if i % 3 == 0 {
+                must(other.tick("shared"), "tick b")
+            } else {
+                must(c.tick("shared"), "tick a")
+            };
+            assert!(seen.insert(v), "value {v} handed out twice");
+        }
+        assert_eq!(seen.len(), 50);
+        assert_eq!(seen.iter().max(), Some(&50));
+        assert_eq!(must(other.update("shared", 10), "update b"), 51);
+        assert_eq!(must(c.load("shared"), "a sees"), 51);
+    } else {
+        assert!(!b.durable(), "a durable backend must offer second handles");
+    }
+}
+
+fn clock_overflow<B: Backend>(b: &mut B) {
+    let mut c = b.fresh_clocks();
+    must(c.save("n", u64::MAX - 1), "save near max");
+    assert_eq!(must(c.load("n"), "load near max"), u64::MAX - 1);
+    assert_eq!(must(c.tick("n"), "tick to max"), u64::MAX);
+    assert!(c.tick("n").is_err(), "tick past u64::MAX is refused");
+    assert!(c.update("n", 3).is_err(), "update past u64::MAX is refused");
+    assert!(
+        c.update("m", u64::MAX).is_err(),
+        "update to remote u64::MAX + 1 is refused"
+    );
+    assert_eq!(must(c.load("n"), "unchanged"), u64::MAX);
+    assert_eq!(must(c.load("m"), "untouched"), 0);
+    must(c.save("z", 1 << 63), "save 2^63");
+    assert_eq!(must(c.tick("z"), "tick across 2^63"), (1 << 63) + 1);
+    must(c.save("y", (1 << 63) - 1), "save 2^63-1");
+    assert_eq!(must(c.tick("y"), "tick to 2^63"), 1 << 63);
+    assert_eq!(
+        must(c.update("x", (1 << 63) + 5), "update high"),
+        (1 << 63) + 6
+    );
+}
+
+fn entry(i: usize) -> ErrorEntry {
+    ErrorEntry::from_value(&json!({
+        "timestamp": format!("2026-01-01T00:00:{:02}.000001+01:00", i % 60),
+        "action_attempted": format!("action {i}"),
+        "error_message": format!("failed {i} — ünïcode"),
+        "resolution": if i.is_multiple_of(2) { "" } else { "retried" },
+        "agent": format!("agent-{}", i % 3),
+    }))
+    .expect("valid entry")
+}
+
+fn actions(v: &[ErrorEntry]) -> Vec<String> {
+    v.iter().map(|e| e.action_attempted.clone()).collect()
+}
+
+fn error_storage<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_errors(3);
+    assert!(must(s.load_recent(1), "empty").is_empty());
+    assert!(
+        matches!(s.load_recent(0), Err(Error::InvalidArgument(_))),
+        "limit 0 is refused"
+    );
+    for i in 0..5 {
+        must(ErrorStorage::append(&mut s, &entry(i)), "append entry");
+    }
+    let recent = must(s.load_recent(10), "recent");
+    assert_eq!(actions(&recent), ["action 4", "action 3", "action 2"]);
+    assert_eq!(recent[0], entry(4), "entries come back equal");
+    assert_eq!(
+        actions(&must(s.load_recent(2), "recent 2")),
+        ["action 4", "action 3"]
+    );
+    let mut s = b.reopen_errors(s);
+    assert_eq!(
+        actions(&must(s.load_recent(10), "after reopen")),
+        ["action 4", "action 3", "action 2"]
+    );
+    must(
+        ErrorStorage::append(&mut s, &entry(5)),
+        "append after reopen",
+    );
+    assert_eq!(
+        actions(&must(s.load_recent(10), "retention after reopen")),
+        ["action 5", "action 4", "action 3"]
+    );
+
+    let mut s = b.fresh_errors(DEFAULT_MAX_ERROR_ENTRIES);
+    for i in 0..DEFAULT_MAX_ERROR_ENTRIES + 5 {
+        must(ErrorStorage::append(&mut s, &entry(i)), "append many");
+    }
+    let all = must(s.load_recent(usize::MAX), "all");
+    assert_eq!(all.len(), DEFAULT_MAX_ERROR_ENTRIES);
+    let want: Vec<ErrorEntry> = (5..DEFAULT_MAX_ERROR_ENTRIES + 5)
+        .rev()
+        .map(entry)
+        .collect();
+    assert_eq!(all, want, "newest first, oldest evicted");
+
+    let mut s = b.fresh_errors(1);
+    must(ErrorStorage::append(&mut s, &entry(1)), "append");
+    must(ErrorStorage::append(&mut s, &entry(2)), "append");
+    assert_eq!(actions(&must(s.load_recent(5), "limit 1")), ["action 2"]);
+}
+
+/// The in-memory implementations as a [`Backend`] (not durable).
+#[derive(Debug, Default)]
+pub struct InMemoryBackend;
+
+impl Backend for InMemoryBackend {
+    type Events = spec_kitty_events::InMemoryEventStore;
+    type Clocks = spec_kitty_events::InMemoryClockStorage;
+    type Errors = spec_kitty_events::InMemoryErrorStorage;
+    fn durable(&self) -> bool {
+        false
+    }
+    fn fresh_events(&mut self) -> Self::Events {
+        Self::Events::new()
+    }
+    fn fresh_clocks(&mut self) -> Self::Clocks {
+        Self::Clocks::new()
+    }
+    fn fresh_errors(&mut self, max_entries: usize) -> Self::Errors {
+        Self::Errors::new(max_entries)
+    }
+    fn reopen_events(&mut self, store: Self::Events) -> Self::Events {
+        store
+    }
+    fn reopen_clocks(&mut self, store: Self::Clocks) -> Self::Clocks {
+        store
+    }
+    fn reopen_errors(&mut self, store: Self::Errors) -> Self::Errors {
+        store
+    }
+    fn second_events(&mut self, _: &Self::Events) -> Option<Self::Events> {
+        None
+    }
+    fn second_clocks(&mut self, _: &Self::Clocks) -> Option<Self::Clocks> {
+        None
+    }
+}
