@@ -234,11 +234,17 @@ impl TempPostgres {
 
     /// Creates database `dbname` and returns its URL.
     pub fn create_database(&self, dbname: &str) -> String {
+        self.create_database_with(dbname, &[])
+    }
+
+    /// Creates database `dbname` with extra `createdb` arguments (e.g. an ICU locale)
+    /// and returns its URL.
+    pub fn create_database_with(&self, dbname: &str, extra: &[&str]) -> String {
         let port = self.port.to_string();
-        if let Err(e) = self.run(
-            "createdb",
-            &["-h", "127.0.0.1", "-p", &port, "-U", "postgres", dbname],
-        ) {
+        let mut args = vec!["-h", "127.0.0.1", "-p", &port, "-U", "postgres"];
+        args.extend_from_slice(extra);
+        args.push(dbname);
+        if let Err(e) = self.run("createdb", &args) {
             panic!("createdb {dbname}: {e}");
         }
         self.url(dbname)
