@@ -566,6 +566,7 @@ impl ErrorStorage for PostgresStore {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

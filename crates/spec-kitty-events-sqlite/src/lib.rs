@@ -512,6 +512,7 @@ impl ErrorStorage for SqliteStore {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -8,9 +8,11 @@
 //! - [`normalize_reports`] makes embedded validation-error reports comparable by their
 //!   field paths and error kinds only.
 //! - [`store_suite`] is the one conformance suite every storage backend runs.
+//! - [`store_processes`] runs concurrent and crashing writer processes against a store.
 //! - [`pg_server::TempPostgres`] starts a throw-away PostgreSQL server for tests.
 
 pub mod pg_server;
+pub mod store_processes;
 pub mod store_suite;
 
 use serde_json::{Value, json};
