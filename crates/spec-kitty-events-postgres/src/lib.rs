@@ -21,6 +21,14 @@
 //! - The crate creates and migrates its tables (`ske_schema_version`), serialised by an
 //!   advisory lock, and refuses a schema newer than it knows ([`SCHEMA_VERSION`]).
 //!
+//! ## Tests
+//!
+//! The crate's tests and benches start their own temporary server
+//! (`spec_kitty_events_testkit::pg_server`): they need the PostgreSQL server binaries
+//! (`initdb`, `pg_ctl`, `postgres`, `createdb`; Debian: `apt-get install -y postgresql`)
+//! and, when run as root, `runuser` (util-linux) to run the server as `nobody`. They are
+//! never skipped: without the binaries they fail and say what is missing.
+//!
 //! Lamport clocks are stored with the top bit flipped (`clock ^ 2^63`) in `bigint`
 //! columns (`lamport_key`, `value_key`), which keeps the order and the full `u64` range.
 

@@ -202,7 +202,7 @@ pub fn run_concurrent_writers<S, F>(
         let own = store.load_events(&format!("proc-{p}")).expect("own");
         let want = (per_process / batch).div_ceil(2) * batch;
         assert!(
-            own.len() == want || per_process % batch != 0,
+            own.len() == want || !per_process.is_multiple_of(batch),
             "process {p}'s aggregate holds {} events, expected {want}",
             own.len()
         );

@@ -86,6 +86,26 @@ pub fn event(n: u128, aggregate_id: &str, node_id: &str, lamport_clock: u64) -> 
     }
 }
 
+/// An event with a payload shaped like a real status change (about 600 bytes of JSON),
+/// for benchmarks.
+pub fn realistic_event(n: u128, aggregate_id: &str, node_id: &str, lamport_clock: u64) -> Event {
+    let mut e = event(n, aggregate_id, node_id, lamport_clock);
+    let payload = json!({
+        "mission_slug": "mission-001", "wp_id": format!("WP{:02}", n % 100),
+        "from_lane": "planned", "to_lane": "claimed", "actor": "claude-agent",
+        "force": false, "reason": null, "execution_mode": "worktree",
+        "review_ref": null, "evidence": null,
+        "policy_metadata": {"orchestrator_id": "orch-1", "owner": "team-a",
+                             "scope": ["src", "tests"], "limits": {"minutes": 30}}
+    });
+    if let serde_json::Value::Object(m) = payload {
+        e.payload = m;
+    }
+    e.project_slug = Some("spec-kitty".into());
+    e.causation_id = Some(event_id(n.wrapping_sub(1)));
+    e
+}
+
 fn uuid_of(n: u128) -> uuid::Uuid {
     uuid::Uuid::from_u128(n)
 }
