@@ -94,7 +94,7 @@ impl Source {
             }
             consumed += n as u64;
             line_no += 1;
-            if line_no % 4096 == 0 {
+            if line_no.is_multiple_of(4096) {
                 progress(consumed);
             }
             let text = line.trim();

@@ -143,21 +143,20 @@ fn print_state(kind: ReducerKind, state: &Value, format: Format, out: &mut Out) 
                     )?;
                 }
             }
-            if let Some(anomalies) = state.get("anomalies").and_then(Value::as_array) {
-                if !anomalies.is_empty() {
-                    writeln!(
-                        w,
-                        "\n{} anomal{}:",
-                        anomalies.len(),
-                        if anomalies.len() == 1 { "y" } else { "ies" }
-                    )?;
-                    for a in anomalies {
-                        let field =
-                            |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-                        let reason = field("reason");
-                        let first = reason.lines().next().unwrap_or("");
-                        writeln!(w, "  {} {}: {first}", field("event_id"), field("wp_id"))?;
-                    }
+            if let Some(anomalies) = state.get("anomalies").and_then(Value::as_array)
+                && !anomalies.is_empty()
+            {
+                writeln!(
+                    w,
+                    "\n{} anomal{}:",
+                    anomalies.len(),
+                    if anomalies.len() == 1 { "y" } else { "ies" }
+                )?;
+                for a in anomalies {
+                    let field = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+                    let reason = field("reason");
+                    let first = reason.lines().next().unwrap_or("");
+                    writeln!(w, "  {} {}: {first}", field("event_id"), field("wp_id"))?;
                 }
             }
             writeln!(

@@ -63,10 +63,10 @@ pub fn generate(dir: &Path, check: bool, out: &mut Out) -> Result<Drift> {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
-            if let Some(stem) = file.strip_suffix(".schema.json") {
-                if schemas::find(stem).is_none() {
-                    drift.orphans.push(file);
-                }
+            if let Some(stem) = file.strip_suffix(".schema.json")
+                && schemas::find(stem).is_none()
+            {
+                drift.orphans.push(file);
             }
         }
     }

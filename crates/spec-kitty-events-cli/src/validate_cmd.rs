@@ -78,21 +78,20 @@ pub fn check(value: &Value, event_type: Option<&str>) -> (Option<String>, Vec<Vi
                 .get("event_type")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            if let (Some(t), Some(payload)) = (&t, value.get("payload")) {
-                if let Some(contract) = registry::find(t).filter(|c| c.event_type != "Event") {
-                    if payload.is_object() {
-                        out.extend(
-                            model_violations(contract, payload, Layer::Model)
-                                .into_iter()
-                                .map(|v| v.prefixed("payload")),
-                        );
-                        out.extend(
-                            schema_violations(contract.schema, payload)
-                                .into_iter()
-                                .map(|v| v.prefixed("payload")),
-                        );
-                    }
-                }
+            if let (Some(t), Some(payload)) = (&t, value.get("payload"))
+                && let Some(contract) = registry::find(t).filter(|c| c.event_type != "Event")
+                && payload.is_object()
+            {
+                out.extend(
+                    model_violations(contract, payload, Layer::Model)
+                        .into_iter()
+                        .map(|v| v.prefixed("payload")),
+                );
+                out.extend(
+                    schema_violations(contract.schema, payload)
+                        .into_iter()
+                        .map(|v| v.prefixed("payload")),
+                );
             }
             (t, out)
         }
@@ -115,13 +114,13 @@ pub fn run(
     format: Format,
     out: &mut Out,
 ) -> Result<Totals> {
-    if let Some(t) = event_type {
-        if registry::find(t).is_none() {
-            anyhow::bail!(
-                "unknown event type {t:?}; known types: {}",
-                registry::known_event_types().join(", ")
-            );
-        }
+    if let Some(t) = event_type
+        && registry::find(t).is_none()
+    {
+        anyhow::bail!(
+            "unknown event type {t:?}; known types: {}",
+            registry::known_event_types().join(", ")
+        );
     }
     let mut totals = Totals::default();
     for path in paths_or_stdin(files) {

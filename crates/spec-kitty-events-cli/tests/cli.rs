@@ -1,5 +1,7 @@
 //! End-to-end tests of the `spec-kitty-events` binary.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

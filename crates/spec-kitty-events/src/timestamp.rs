@@ -147,7 +147,7 @@ impl Timestamp {
         let sign = if offset < 0 { '-' } else { '+' };
         let abs = offset.unsigned_abs();
         let _ = write!(out, "{sign}{:02}:{:02}", abs / 3600, (abs / 60) % 60);
-        if abs % 60 != 0 {
+        if !abs.is_multiple_of(60) {
             let _ = write!(out, ":{:02}", abs % 60);
         }
     }

@@ -413,10 +413,11 @@ fn allowed(from: Option<Lane>, to: Lane) -> bool {
 /// ```
 pub fn validate_transition(p: &StatusTransitionPayload) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(from) = p.from_lane {
-        if from.is_terminal() && !p.force {
-            out.push(format!("{from} is terminal; requires force=True to exit"));
-        }
+    if let Some(from) = p.from_lane
+        && from.is_terminal()
+        && !p.force
+    {
+        out.push(format!("{from} is terminal; requires force=True to exit"));
     }
     if !p.force {
         let escape = matches!(p.to_lane, Lane::Blocked | Lane::Canceled)
@@ -430,10 +431,11 @@ pub fn validate_transition(p: &StatusTransitionPayload) -> Vec<String> {
         }
     }
     let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
-    if let Some(from @ (Lane::ForReview | Lane::Approved)) = p.from_lane {
-        if matches!(p.to_lane, Lane::InProgress | Lane::Planned) && blank(&p.review_ref) {
-            out.push(format!("{from} -> {} requires review_ref", p.to_lane));
-        }
+    if let Some(from @ (Lane::ForReview | Lane::Approved)) = p.from_lane
+        && matches!(p.to_lane, Lane::InProgress | Lane::Planned)
+        && blank(&p.review_ref)
+    {
+        out.push(format!("{from} -> {} requires review_ref", p.to_lane));
     }
     if p.from_lane == Some(Lane::InProgress) && p.to_lane == Lane::Planned && blank(&p.reason) {
         out.push("in_progress -> planned requires reason".into());
