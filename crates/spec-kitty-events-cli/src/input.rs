@@ -81,13 +81,14 @@ impl Source {
         }
         let mut line_no = 0usize;
         let mut consumed = 0u64;
-        let mut line = String::new();
-        let mut pending_object: Option<String> = None;
+        let mut line: Vec<u8> = Vec::new();
+        let mut pending_object: Option<Vec<u8>> = None;
         loop {
             line.clear();
+            // Bytes, not text: a line that is not UTF-8 is one bad record, not a bad file.
             let n = self
                 .reader
-                .read_line(&mut line)
+                .read_until(b'\n', &mut line)
                 .with_context(|| format!("cannot read {}", self.name))?;
             if n == 0 {
                 break;
@@ -97,11 +98,11 @@ impl Source {
             if line_no.is_multiple_of(4096) {
                 progress(consumed);
             }
-            let text = line.trim();
+            let text = line.trim_ascii();
             if text.is_empty() {
                 continue;
             }
-            match serde_json::from_str::<Value>(text) {
+            match serde_json::from_slice::<Value>(text) {
                 Ok(v) => {
                     if !sink(Record {
                         file: self.name.clone(),
@@ -113,11 +114,11 @@ impl Source {
                 }
                 Err(e) if line_no == 1 && first == b'{' && e.is_eof() => {
                     // A pretty-printed single JSON object: read the rest as one document.
-                    let mut rest = String::new();
+                    let mut doc = std::mem::take(&mut line);
                     self.reader
-                        .read_to_string(&mut rest)
+                        .read_to_end(&mut doc)
                         .with_context(|| format!("cannot read {}", self.name))?;
-                    pending_object = Some(format!("{line}{rest}"));
+                    pending_object = Some(doc);
                     break;
                 }
                 Err(e) => {
@@ -133,7 +134,7 @@ impl Source {
         }
         if let Some(doc) = pending_object {
             let value =
-                serde_json::from_str::<Value>(&doc).map_err(|e| format!("invalid JSON: {e}"));
+                serde_json::from_slice::<Value>(&doc).map_err(|e| format!("invalid JSON: {e}"));
             sink(Record {
                 file: self.name.clone(),
                 line: 1,
@@ -145,11 +146,11 @@ impl Source {
     }
 
     fn read_document(mut self, sink: &mut dyn FnMut(Record) -> bool) -> Result<()> {
-        let mut text = String::new();
+        let mut text = Vec::new();
         self.reader
-            .read_to_string(&mut text)
+            .read_to_end(&mut text)
             .with_context(|| format!("cannot read {}", self.name))?;
-        match serde_json::from_str::<Value>(&text) {
+        match serde_json::from_slice::<Value>(&text) {
             Ok(Value::Array(items)) => {
                 for (i, v) in items.into_iter().enumerate() {
                     if !sink(Record {

@@ -372,3 +372,44 @@ fn closed_pipe_ends_quietly() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn bytes_that_are_not_utf8_spoil_only_their_line() {
+    let good = envelope("01ARZ3NDEKTSV4RRFFQ69G5FA1", 1, transition(None, "planned")).to_string();
+    let mut input = Vec::new();
+    input.extend_from_slice(good.as_bytes());
+    input.extend_from_slice(b"\n{\"event_id\": \"\xff\xfe\"}\n\x00\x01\x02\n");
+    input.extend_from_slice(good.as_bytes());
+    input.push(b'\n');
+    let mut child = bin()
+        .args(["validate", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let records = json_lines(&out);
+    let verdicts: Vec<(u64, bool)> = records
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["valid"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(verdicts, [(1, true), (2, false), (3, false), (4, true)]);
+}
+
+#[test]
+fn pretty_printed_single_object_is_one_record() {
+    let doc = serde_json::to_string_pretty(&envelope(
+        "01ARZ3NDEKTSV4RRFFQ69G5FA1",
+        1,
+        transition(None, "planned"),
+    ))
+    .unwrap();
+    let out = run_stdin(&["validate", "--format", "json"], &doc);
+    assert_eq!(out.status.code(), Some(0));
+    let records = json_lines(&out);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["valid"], true);
+}
