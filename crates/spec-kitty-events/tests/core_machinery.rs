@@ -24,8 +24,8 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 }
 
@@ -62,7 +62,7 @@ fn state_machine_merge_matches_the_reference() {
     let mut cases = 0;
     for _ in 0..600 {
         let n = 1 + rng.below(4);
-        let key = *rng.pick(&["state", "state", "status", "phase"]);
+        let key = rng.pick(&["state", "state", "status", "phase"]);
         let mut docs = Vec::new();
         for i in 0..n {
             let clock = if rng.below(12) == 0 { 2 } else { 1 };
@@ -84,7 +84,7 @@ fn state_machine_merge_matches_the_reference() {
                 i + 1,
                 clock,
                 agg,
-                *rng.pick(&nodes),
+                rng.pick(&nodes),
                 None,
                 Value::Object(payload),
             ));
@@ -200,7 +200,7 @@ fn crdt_merges_match_the_reference() {
                 let k = rng.below(4);
                 payload.insert(
                     "tags".into(),
-                    json!((0..k).map(|_| *rng.pick(&tags)).collect::<Vec<_>>()),
+                    json!((0..k).map(|_| rng.pick(&tags)).collect::<Vec<_>>()),
                 );
             }
             if rng.below(5) != 0 {
@@ -235,16 +235,16 @@ fn conflict_detection_matches_the_reference() {
         let a = envelope(
             1 + rng.below(2),
             1 + rng.below(2) as u64,
-            *rng.pick(&["x", "y"]),
-            *rng.pick(&["n1", "n2"]),
+            rng.pick(&["x", "y"]),
+            rng.pick(&["n1", "n2"]),
             None,
             json!({}),
         );
         let b = envelope(
             1 + rng.below(2),
             1 + rng.below(2) as u64,
-            *rng.pick(&["x", "y"]),
-            *rng.pick(&["n1", "n2"]),
+            rng.pick(&["x", "y"]),
+            rng.pick(&["n1", "n2"]),
             None,
             json!({}),
         );
