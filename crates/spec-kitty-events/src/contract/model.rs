@@ -183,6 +183,22 @@ impl ModelDef {
                 ),
             )]);
         };
+        self.validate_fields(input, strict)
+    }
+
+    /// Validates an object already in hand (no copy of it is made); see [`ModelDef::validate`].
+    pub fn validate_object(&self, input: &Map<String, Value>) -> Result<Value, Vec<FieldError>> {
+        if self.before.is_some() {
+            return self.validate(&Value::Object(input.clone()));
+        }
+        self.validate_fields(input, false)
+    }
+
+    fn validate_fields(
+        &self,
+        input: &Map<String, Value>,
+        strict: bool,
+    ) -> Result<Value, Vec<FieldError>> {
         let mut out = Map::with_capacity(self.fields.len());
         let mut errors = Vec::new();
         for field in &self.fields {

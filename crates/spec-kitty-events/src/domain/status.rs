@@ -357,6 +357,15 @@ impl StatusTransitionPayload {
             .map_err(|e| vec![crate::contract::FieldError::new("internal", e.to_string())])
     }
 
+    /// Validates a payload object in place (see [`StatusTransitionPayload::from_value`]).
+    pub fn from_object(
+        m: &serde_json::Map<String, Value>,
+    ) -> Result<Self, Vec<crate::contract::FieldError>> {
+        let normalized = STATUS_TRANSITION_PAYLOAD.validate_object(m)?;
+        serde_json::from_value(normalized)
+            .map_err(|e| vec![crate::contract::FieldError::new("internal", e.to_string())])
+    }
+
     /// A display name for the actor: the string itself, or the first non-empty string of
     /// `profile`, `role`, `display_name`, `actor_id`, then any value; else `unknown`.
     pub fn actor_label(&self) -> &str {
@@ -516,8 +525,7 @@ pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> 
 
     let mut parsed: Vec<(&Event, StatusTransitionPayload)> = Vec::with_capacity(unique.len());
     for e in &unique {
-        let raw = Value::Object(e.payload.clone());
-        match StatusTransitionPayload::from_value(&raw) {
+        match StatusTransitionPayload::from_object(&e.payload) {
             Ok(p) => parsed.push((e, p)),
             Err(errors) => {
                 let wp_id = e
