@@ -2,28 +2,53 @@
 //!
 //! A file whose content is one JSON array yields its elements (numbered from 1); a file
 //! holding one JSON object yields that object; anything else is read as JSON Lines, one
-//! record per non-blank line. A line that is not JSON becomes a record carrying the parse
-//! error, so that every other line is still processed.
+//! record per non-blank line. A line that is not JSON (or not UTF-8) becomes a record
+//! carrying the parse error, so that every other line is still processed.
+//!
+//! Lines are read sequentially and parsed and checked in parallel batches; results come
+//! back in input order.
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
+
+/// Records handed to the workers at a time.
+const BATCH: usize = 4096;
 
 /// One input record.
 #[derive(Debug)]
 pub struct Record {
     /// File name as given (`-` for stdin).
-    pub file: String,
+    pub file: Arc<str>,
     /// 1-based line number (JSONL), or 1-based index in a JSON array.
     pub line: usize,
     /// The parsed value, or why it could not be parsed.
     pub value: Result<Value, String>,
 }
 
+/// A record as read: raw line bytes still to parse, or an already parsed value.
+enum Raw {
+    Line(Vec<u8>),
+    Parsed(Result<Value, String>),
+}
+
+impl Raw {
+    fn parse(self) -> Result<Value, String> {
+        match self {
+            Raw::Line(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| format!("invalid JSON: {e}"))
+            }
+            Raw::Parsed(v) => v,
+        }
+    }
+}
+
 /// A source of records.
 pub struct Source {
-    name: String,
+    name: Arc<str>,
     reader: Box<dyn BufRead>,
     /// Byte length when known (for progress).
     pub len: Option<u64>,
@@ -42,18 +67,55 @@ impl Source {
         let f = File::open(path).with_context(|| format!("cannot open {path}"))?;
         let len = f.metadata().ok().map(|m| m.len());
         Ok(Source {
-            name: path.to_owned(),
+            name: path.into(),
             reader: Box::new(BufReader::with_capacity(1 << 16, f)),
             len,
         })
     }
 
-    /// Reads every record, calling `sink` for each in order; `progress` receives the bytes
-    /// consumed so far. Stops early when `sink` returns `false`.
-    pub fn for_each(
+    /// Reads every record, applies `work` to each (in parallel batches) and hands the
+    /// results to `sink` in input order; `progress` receives the bytes consumed so far.
+    /// Stops early when `sink` returns `false`.
+    pub fn process<R: Send>(
+        self,
+        progress: &dyn Fn(u64),
+        work: &(dyn Fn(Record) -> R + Sync),
+        sink: &mut dyn FnMut(R) -> bool,
+    ) -> Result<()> {
+        let name = Arc::clone(&self.name);
+        let mut batch: Vec<(usize, Raw)> = Vec::with_capacity(BATCH);
+        let mut stopped = false;
+        let mut flush = |batch: &mut Vec<(usize, Raw)>| -> bool {
+            let results: Vec<R> = std::mem::take(batch)
+                .into_par_iter()
+                .map(|(line, raw)| {
+                    work(Record {
+                        file: Arc::clone(&name),
+                        line,
+                        value: raw.parse(),
+                    })
+                })
+                .collect();
+            results.into_iter().all(|r| sink(r))
+        };
+        self.read_raw(progress, &mut |line, raw| {
+            batch.push((line, raw));
+            if batch.len() >= BATCH && !flush(&mut batch) {
+                stopped = true;
+                return false;
+            }
+            true
+        })?;
+        if !stopped && !batch.is_empty() {
+            flush(&mut batch);
+        }
+        Ok(())
+    }
+
+    fn read_raw(
         mut self,
         progress: &dyn Fn(u64),
-        sink: &mut dyn FnMut(Record) -> bool,
+        sink: &mut dyn FnMut(usize, Raw) -> bool,
     ) -> Result<()> {
         // Peek at the first non-blank byte to tell a JSON document from JSON Lines.
         let first = loop {
@@ -81,11 +143,9 @@ impl Source {
         }
         let mut line_no = 0usize;
         let mut consumed = 0u64;
-        let mut line: Vec<u8> = Vec::new();
-        let mut pending_object: Option<Vec<u8>> = None;
         loop {
-            line.clear();
             // Bytes, not text: a line that is not UTF-8 is one bad record, not a bad file.
+            let mut line: Vec<u8> = Vec::new();
             let n = self
                 .reader
                 .read_until(b'\n', &mut line)
@@ -98,54 +158,41 @@ impl Source {
             if line_no.is_multiple_of(4096) {
                 progress(consumed);
             }
-            let text = line.trim_ascii();
-            if text.is_empty() {
+            if line.trim_ascii().is_empty() {
                 continue;
             }
-            match serde_json::from_slice::<Value>(text) {
-                Ok(v) => {
-                    if !sink(Record {
-                        file: self.name.clone(),
-                        line: line_no,
-                        value: Ok(v),
-                    }) {
-                        return Ok(());
+            if line_no == 1 && first == b'{' {
+                // Either the first JSON line or a pretty-printed single object.
+                match serde_json::from_slice::<Value>(line.trim_ascii()) {
+                    Err(e) if e.is_eof() => {
+                        self.reader
+                            .read_to_end(&mut line)
+                            .with_context(|| format!("cannot read {}", self.name))?;
+                        let value = serde_json::from_slice::<Value>(&line)
+                            .map_err(|e| format!("invalid JSON: {e}"));
+                        sink(1, Raw::Parsed(value));
+                        break;
                     }
-                }
-                Err(e) if line_no == 1 && first == b'{' && e.is_eof() => {
-                    // A pretty-printed single JSON object: read the rest as one document.
-                    let mut doc = std::mem::take(&mut line);
-                    self.reader
-                        .read_to_end(&mut doc)
-                        .with_context(|| format!("cannot read {}", self.name))?;
-                    pending_object = Some(doc);
-                    break;
-                }
-                Err(e) => {
-                    if !sink(Record {
-                        file: self.name.clone(),
-                        line: line_no,
-                        value: Err(format!("invalid JSON: {e}")),
-                    }) {
-                        return Ok(());
+                    parsed => {
+                        if !sink(
+                            1,
+                            Raw::Parsed(parsed.map_err(|e| format!("invalid JSON: {e}"))),
+                        ) {
+                            return Ok(());
+                        }
+                        continue;
                     }
                 }
             }
-        }
-        if let Some(doc) = pending_object {
-            let value =
-                serde_json::from_slice::<Value>(&doc).map_err(|e| format!("invalid JSON: {e}"));
-            sink(Record {
-                file: self.name.clone(),
-                line: 1,
-                value,
-            });
+            if !sink(line_no, Raw::Line(line)) {
+                return Ok(());
+            }
         }
         progress(consumed);
         Ok(())
     }
 
-    fn read_document(mut self, sink: &mut dyn FnMut(Record) -> bool) -> Result<()> {
+    fn read_document(mut self, sink: &mut dyn FnMut(usize, Raw) -> bool) -> Result<()> {
         let mut text = Vec::new();
         self.reader
             .read_to_end(&mut text)
@@ -153,28 +200,16 @@ impl Source {
         match serde_json::from_slice::<Value>(&text) {
             Ok(Value::Array(items)) => {
                 for (i, v) in items.into_iter().enumerate() {
-                    if !sink(Record {
-                        file: self.name.clone(),
-                        line: i + 1,
-                        value: Ok(v),
-                    }) {
+                    if !sink(i + 1, Raw::Parsed(Ok(v))) {
                         break;
                     }
                 }
             }
             Ok(other) => {
-                sink(Record {
-                    file: self.name.clone(),
-                    line: 1,
-                    value: Ok(other),
-                });
+                sink(1, Raw::Parsed(Ok(other)));
             }
             Err(e) => {
-                sink(Record {
-                    file: self.name.clone(),
-                    line: e.line(),
-                    value: Err(format!("invalid JSON: {e}")),
-                });
+                sink(e.line(), Raw::Parsed(Err(format!("invalid JSON: {e}"))));
             }
         }
         Ok(())

@@ -18,6 +18,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use output::{Format, Out};
+
+/// Parsing logs allocates many small values; mimalloc handles that pattern well.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use spec_kitty_events::replay::{ReducerKind, ReplayOptions};
 
 #[derive(Parser)]

@@ -6,9 +6,10 @@ use serde_json::Value;
 use spec_kitty_events::replay::{ReducerKind, ReplayOptions, replay};
 use spec_kitty_events::{Error, Event};
 
-use crate::input::{Source, paths_or_stdin};
+use crate::input::{Record, Source, paths_or_stdin};
 use crate::output::{Format, Out};
 use crate::progress;
+use std::sync::Arc;
 
 /// Reads every record of `files` as an envelope. Records that are not valid envelopes are
 /// reported on stderr with file, line and field, and skipped; returns the events and the
@@ -19,35 +20,41 @@ pub fn read_events(files: &[String], out: &mut Out) -> Result<(Vec<Event>, usize
     for path in paths_or_stdin(files) {
         let source = Source::open(&path)?;
         let bar = progress::for_bytes(source.len, "reading");
-        source.for_each(&|n| bar.set_position(n), &mut |rec| {
+        type Parsed = (Arc<str>, usize, Result<Event, Vec<(String, String)>>);
+        let work = |rec: Record| -> Parsed {
             let outcome = rec
                 .value
                 .map_err(|m| vec![("<record>".to_owned(), m)])
                 .and_then(|v| {
-                    Event::from_value(&v).map_err(|e| match e {
+                    Event::from_json(v).map_err(|e| match e {
                         Error::Validation { errors, .. } => errors
                             .iter()
                             .map(|fe| {
-                                (
-                                    if fe.path.is_root() {
-                                        "<record>".to_owned()
-                                    } else {
-                                        fe.path.to_string()
-                                    },
-                                    format!("{} ({})", fe.message, fe.kind),
-                                )
+                                let field = if fe.path.is_root() {
+                                    "<record>".to_owned()
+                                } else {
+                                    fe.path.to_string()
+                                };
+                                (field, format!("{} ({})", fe.message, fe.kind))
                             })
                             .collect(),
                         other => vec![("<record>".to_owned(), other.to_string())],
                     })
                 });
+            (rec.file, rec.line, outcome)
+        };
+        source.process(&|n| bar.set_position(n), &work, &mut |(
+            file,
+            line,
+            outcome,
+        ): Parsed| {
             match outcome {
                 Ok(e) => events.push(e),
                 Err(problems) => {
                     rejected += 1;
                     let w = out.err();
                     for (field, msg) in problems {
-                        let _ = writeln!(w, "{}:{}: rejected: {field}: {msg}", rec.file, rec.line);
+                        let _ = writeln!(w, "{file}:{line}: rejected: {field}: {msg}");
                     }
                 }
             }

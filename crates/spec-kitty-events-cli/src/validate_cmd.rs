@@ -10,7 +10,7 @@ use spec_kitty_events::conformance::validate::{
     Layer, Violation, cutover_violation, is_envelope_of, model_violations, schema_violations,
 };
 
-use crate::input::{Source, paths_or_stdin};
+use crate::input::{Record, Source, paths_or_stdin};
 use crate::output::{Format, Out};
 use crate::progress;
 
@@ -127,12 +127,12 @@ pub fn run(
         let source = Source::open(&path)?;
         let bar = progress::for_bytes(source.len, "validating");
         let mut failure: Option<anyhow::Error> = None;
-        source.for_each(&|n| bar.set_position(n), &mut |rec| {
-            let result = match rec.value {
+        let work = |rec: Record| -> RecordResult {
+            match rec.value {
                 Ok(v) => {
                     let (t, violations) = check(&v, event_type);
                     RecordResult {
-                        file: rec.file,
+                        file: rec.file.to_string(),
                         line: rec.line,
                         event_type: t,
                         valid: violations.is_empty(),
@@ -140,7 +140,7 @@ pub fn run(
                     }
                 }
                 Err(msg) => RecordResult {
-                    file: rec.file,
+                    file: rec.file.to_string(),
                     line: rec.line,
                     event_type: event_type.map(str::to_owned),
                     valid: false,
@@ -151,15 +151,21 @@ pub fn run(
                         message: msg,
                     }],
                 },
-            };
-            totals.records += 1;
-            totals.valid += usize::from(result.valid);
-            if let Err(e) = print(&result, format, out) {
-                failure = Some(e);
-                return false;
             }
-            true
-        })?;
+        };
+        source.process(
+            &|n| bar.set_position(n),
+            &work,
+            &mut |result: RecordResult| {
+                totals.records += 1;
+                totals.valid += usize::from(result.valid);
+                if let Err(e) = print(&result, format, out) {
+                    failure = Some(e);
+                    return false;
+                }
+                true
+            },
+        )?;
         bar.finish_and_clear();
         if let Some(e) = failure {
             return Err(e);

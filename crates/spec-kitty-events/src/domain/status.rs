@@ -1,9 +1,9 @@
 //! Work-package status: lanes, transitions, evidence and the status reducer.
 
 use indexmap::IndexMap;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -549,7 +549,7 @@ pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> 
     }
 
     // Concurrent groups keyed by (wp_id, lamport_clock), in order of first appearance.
-    let mut group_index: HashMap<(&str, u64), usize> = HashMap::new();
+    let mut group_index: FxHashMap<(&str, u64), usize> = FxHashMap::default();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (i, (e, p)) in parsed.iter().enumerate() {
         let key = (p.wp_id.as_str(), e.lamport_clock);
@@ -561,7 +561,7 @@ pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> 
     }
 
     let mut states: IndexMap<String, WpState> = IndexMap::new();
-    let mut lanes: HashMap<&str, Lane> = HashMap::new();
+    let mut lanes: FxHashMap<&str, Lane> = FxHashMap::default();
     for group in &groups {
         let ordered = group
             .iter()
