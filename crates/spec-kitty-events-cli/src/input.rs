@@ -96,7 +96,7 @@ impl Source {
                     })
                 })
                 .collect();
-            results.into_iter().all(|r| sink(r))
+            results.into_iter().all(&mut *sink)
         };
         self.read_raw(progress, &mut |line, raw| {
             batch.push((line, raw));
