@@ -700,7 +700,11 @@ pub fn assemble(r: &mut Rng, steps: Vec<(String, Value)>, unique_ids: bool) -> V
         used.push(base.clone());
         let id = render_id(r, &base);
         let minute = (i as u32) + r.below(3) as u32;
-        let ev = envelope(r, id, &t, p, clock, minute);
+        let mut ev = envelope(r, id, &t, p, clock, minute);
+        if !unique_ids && r.chance(0.015) {
+            // an envelope both sides must refuse and skip
+            ev[*r.pick(&["event_id", "lamport_clock", "timestamp"])] = json!("not-valid");
+        }
         if r.chance(0.12) {
             let mut dup = ev.clone();
             if !unique_ids && r.chance(0.5) {
@@ -730,4 +734,155 @@ pub fn noise(r: &mut Rng) -> (String, Value) {
         1 => ("NextStepPlanned".into(), json!({})),
         _ => ("GlossaryScopeActivated".into(), json!({"x": 1})),
     }
+}
+
+// ---- stream generators for the three reducers ----
+
+fn set(p: &mut Value, key: &str, v: Value) {
+    if let Some(m) = p.as_object_mut() {
+        m.insert(key.to_owned(), v);
+    }
+}
+
+/// Occasionally breaks a payload (invalid for its model, usually).
+fn maybe_break(r: &mut Rng, p: &mut Value, rate: f64) {
+    if r.chance(rate) {
+        mutate(r, p);
+    }
+}
+
+pub fn mission_next_stream(r: &mut Rng, unique_ids: bool) -> Vec<Value> {
+    let mut steps: Vec<(String, Value)> = Vec::new();
+    let run = |r: &mut Rng| json!(if r.chance(0.93) { "run-1" } else { "run-2" });
+    if r.chance(0.9) {
+        let mut p = valid_payload(r, "MissionRunStarted");
+        set(&mut p, "run_id", run(r));
+        maybe_break(r, &mut p, 0.08);
+        steps.push(("MissionRunStarted".into(), p));
+    }
+    for _ in 0..r.below(12) {
+        let t = *r.pick(&[
+            "NextStepIssued",
+            "NextStepIssued",
+            "NextStepAutoCompleted",
+            "NextStepAutoCompleted",
+            "DecisionInputRequested",
+            "DecisionInputAnswered",
+            "MissionRunCompleted",
+            "MissionRunStarted",
+            "noise",
+        ]);
+        if t == "noise" {
+            steps.push(noise(r));
+            continue;
+        }
+        let mut p = valid_payload(r, t);
+        set(&mut p, "run_id", run(r));
+        if p.get("step_id").is_some() {
+            set(&mut p, "step_id", json!(r.pick(&["s1", "s2", "s3"])));
+        }
+        if p.get("decision_id").is_some() {
+            set(&mut p, "decision_id", json!(r.pick(&["d1", "d2", "d'3"])));
+        }
+        maybe_break(r, &mut p, 0.07);
+        steps.push((t.to_owned(), p));
+    }
+    if r.chance(0.5) {
+        let mut p = valid_payload(r, "MissionRunCompleted");
+        set(&mut p, "run_id", json!("run-1"));
+        steps.push(("MissionRunCompleted".into(), p));
+    }
+    assemble(r, steps, unique_ids)
+}
+
+pub fn dossier_stream(r: &mut Rng, unique_ids: bool) -> Vec<Value> {
+    let mut steps: Vec<(String, Value)> = Vec::new();
+    let mixed = r.chance(0.1);
+    for i in 0..r.below(12) {
+        let t = *r.pick(&[
+            "MissionDossierArtifactIndexed",
+            "MissionDossierArtifactIndexed",
+            "MissionDossierArtifactIndexed",
+            "MissionDossierArtifactMissing",
+            "MissionDossierSnapshotComputed",
+            "MissionDossierParityDriftDetected",
+            "noise",
+        ]);
+        if t == "noise" {
+            steps.push(noise(r));
+            continue;
+        }
+        let mut p = valid_payload(r, t);
+        let paths = ["spec.md", "plan.md", "tasks.md"];
+        if let Some(a) = p.get_mut("artifact_id") {
+            a["path"] = json!(r.pick(&paths));
+        }
+        if let Some(a) = p.get_mut("supersedes").filter(|a| a.is_object()) {
+            a["path"] = json!(r.pick(&paths));
+        }
+        if mixed && i > 0 && r.chance(0.3) {
+            let mut ns = namespace(r);
+            ns[*r.pick(&["mission_slug", "manifest_version", "target_branch"])] = json!("other");
+            set(&mut p, "namespace", ns);
+        }
+        if r.chance(0.05) {
+            let bad = r
+                .pick(&[
+                    json!(null),
+                    json!("ns"),
+                    json!([1]),
+                    json!({"project_uuid": "p"}),
+                ])
+                .clone();
+            set(&mut p, "namespace", bad);
+        }
+        maybe_break(r, &mut p, 0.08);
+        steps.push((t.to_owned(), p));
+    }
+    assemble(r, steps, unique_ids)
+}
+
+pub fn audit_stream(r: &mut Rng, unique_ids: bool) -> Vec<Value> {
+    let mut steps: Vec<(String, Value)> = Vec::new();
+    let invalid_rate = if r.chance(0.3) { 0.15 } else { 0.0 };
+    let mut plan: Vec<&str> = Vec::new();
+    if r.chance(0.85) {
+        plan.push("MissionAuditRequested");
+    }
+    if r.chance(0.8) {
+        plan.push("MissionAuditStarted");
+    }
+    plan.extend(std::iter::repeat_n(
+        "MissionAuditDecisionRequested",
+        r.below(4),
+    ));
+    match r.below(4) {
+        0 => plan.push("MissionAuditCompleted"),
+        1 => plan.push("MissionAuditFailed"),
+        2 => {
+            plan.push("MissionAuditCompleted");
+            plan.push(*r.pick(&["MissionAuditFailed", "MissionAuditStarted"]));
+        }
+        _ => {}
+    }
+    plan.extend(std::iter::repeat_n("noise", r.below(3)));
+    if r.chance(0.2) {
+        plan.push("MissionAuditRequested");
+    }
+    for t in plan {
+        if t == "noise" {
+            steps.push(noise(r));
+            continue;
+        }
+        let mut p = valid_payload(r, t);
+        if p.get("decision_id").is_some() {
+            set(&mut p, "decision_id", json!(r.pick(&["d1", "d2", "d'3"])));
+        }
+        if r.chance(0.3) {
+            set(&mut p, "mission_id", json!("mission-other"));
+        }
+        maybe_break(r, &mut p, invalid_rate);
+        steps.push((t.to_owned(), p));
+    }
+    assemble(r, steps, unique_ids)
 }
