@@ -302,12 +302,12 @@ fn lamport_is_huge(v: &Value) -> bool {
         Value::String(s) => s.trim().replace('_', "").trim_start_matches('+').to_owned(),
         _ => return false,
     };
-    if let Ok(f) = text.parse::<f64>() {
-        if f >= 18_446_744_073_709_551_615.0 && !text.starts_with('-') {
-            return text.parse::<u64>().is_err();
+    match text.parse::<f64>() {
+        Ok(f) if f >= 18_446_744_073_709_551_615.0 && !text.starts_with('-') => {
+            text.parse::<u64>().is_err()
         }
+        _ => false,
     }
-    false
 }
 
 pub fn any_project_uuid(rng: &mut Rng) -> Value {
