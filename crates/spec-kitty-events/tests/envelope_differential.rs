@@ -250,25 +250,33 @@ fn json_path_to_dotted(p: &str) -> String {
 fn envelopes_agree_with_reference() {
     let mut rng = Rng::new(0x5EED_E4E1_0000_0001);
     let cases: Vec<(Value, bool)> = (0..CASES).map(|_| envelope(&mut rng)).collect();
-    let mut requests = Vec::with_capacity(cases.len() * 2);
+    let mut requests = Vec::with_capacity(cases.len() * 3);
     for (v, _) in &cases {
         requests.push(json!({"op": "event", "value": v}));
         requests.push(json!({"op": "validate", "event_type": "Event", "value": v}));
+        requests.push(json!({"op": "validate", "event_type": "WPStatusChanged", "value": v}));
     }
     let mut oracle = Oracle::start().expect("oracle");
     let answers = oracle.ask_all(&requests).expect("oracle answers");
 
     let (mut both_ok, mut both_err, mut huge_total, mut huge_diverged) = (0, 0, 0, 0);
     let (mut valid_true, mut valid_false, mut non_object) = (0, 0, 0);
+    let (mut status_valid, mut status_invalid) = (0, 0);
     let mut mismatches: Vec<String> = Vec::new();
     for (i, (v, huge)) in cases.iter().enumerate() {
-        let event_answer = &answers[2 * i];
-        let validate_answer = &answers[2 * i + 1];
+        let event_answer = &answers[3 * i];
+        let validate_answer = &answers[3 * i + 1];
+        let status_answer = &answers[3 * i + 2];
         if *huge {
             huge_total += 1;
         }
         // (a) the Event model.
         let ours = Event::from_value(v);
+        // The owned fast path must agree with the borrowed one exactly.
+        let owned = Event::from_json(v.clone());
+        if format!("{owned:?}") != format!("{ours:?}") {
+            mismatches.push(format!("from_json differs from from_value for {v}"));
+        }
         match (&ours, event_answer.get("ok"), event_answer.get("errors")) {
             (Ok(e), Some(want), _) => {
                 both_ok += 1;
@@ -303,52 +311,59 @@ fn envelopes_agree_with_reference() {
                 ours.as_ref().map(|e| serde_json::to_value(e).ok())
             )),
         }
-        // (b) validate_event(value, "Event").
-        let r = validate_event(v, "Event").expect("Event is a known type");
-        if r.valid {
-            valid_true += 1;
-        } else {
-            valid_false += 1;
-        }
-        if validate_answer.get("error").is_some() && !v.is_object() {
-            // The reference's validate_event raises AttributeError on a non-object
-            // (it calls `.get` on it); we never raise on input and report it invalid.
-            non_object += 1;
-            if r.valid {
-                mismatches.push(format!("non-object accepted by validate_event: {v}"));
+        // (b) validate_event(value, T) for the envelope itself and for the status
+        // contract (cutover, payload model and payload schema).
+        for (event_type, answer) in [
+            ("Event", validate_answer),
+            ("WPStatusChanged", status_answer),
+        ] {
+            let r = validate_event(v, event_type).expect("known type");
+            if answer.get("error").is_some() && !v.is_object() {
+                // The reference's validate_event raises AttributeError on a non-object
+                // (it calls `.get` on it); we never raise on input and report it invalid.
+                non_object += 1;
+                if r.valid {
+                    mismatches.push(format!("non-object accepted by validate_event: {v}"));
+                }
+                continue;
             }
-            continue;
-        }
-        let want_valid = validate_answer["valid"].as_bool();
-        let got_model: Vec<(String, String)> = r
-            .model_violations()
-            .map(|x| (x.path.clone(), x.kind.clone()))
-            .collect();
-        let mut got_schema: Vec<(String, String)> = r
-            .schema_violations()
-            .map(|x| (x.path.clone(), x.kind.clone()))
-            .collect();
-        got_schema.sort();
-        let mut want_schema: Vec<(String, String)> = pairs(&validate_answer["schema"])
-            .into_iter()
-            .map(|(p, k)| (json_path_to_dotted(&p), k))
-            .collect();
-        want_schema.sort();
-        if want_valid != Some(r.valid)
-            || got_model != pairs(&validate_answer["model"])
-            || got_schema != want_schema
-        {
-            mismatches.push(format!(
-                "validate_event differs for {v}\n ours valid={} model={got_model:?} schema={got_schema:?}\n ref  {validate_answer}",
-                r.valid
-            ));
+            match (event_type, r.valid) {
+                ("Event", true) => valid_true += 1,
+                ("Event", false) => valid_false += 1,
+                (_, true) => status_valid += 1,
+                (_, false) => status_invalid += 1,
+            }
+            let got_model: Vec<(String, String)> = r
+                .model_violations()
+                .map(|x| (x.path.clone(), x.kind.clone()))
+                .collect();
+            let mut got_schema: Vec<(String, String)> = r
+                .schema_violations()
+                .map(|x| (x.path.clone(), x.kind.clone()))
+                .collect();
+            got_schema.sort();
+            let mut want_schema: Vec<(String, String)> = pairs(&answer["schema"])
+                .into_iter()
+                .map(|(p, k)| (json_path_to_dotted(&p), k))
+                .collect();
+            want_schema.sort();
+            if answer["valid"].as_bool() != Some(r.valid)
+                || got_model != pairs(&answer["model"])
+                || got_schema != want_schema
+            {
+                mismatches.push(format!(
+                    "validate_event({event_type}) differs for {v}\n ours valid={} model={got_model:?} schema={got_schema:?}\n ref  {answer}",
+                    r.valid
+                ));
+            }
         }
     }
     eprintln!(
         "envelopes: {CASES}; Event model both-accept {both_ok}, both-reject {both_err}; \
          lamport >= 2^64: {huge_total} (reference accepted, we rejected: {huge_diverged}); \
-         validate_event valid {valid_true}, invalid {valid_false} \
-         (of which non-objects the reference raises on: {non_object}); mismatches {}",
+         validate_event(Event) valid {valid_true}, invalid {valid_false}; \
+         validate_event(WPStatusChanged) valid {status_valid}, invalid {status_invalid}; \
+         non-objects the reference raises on: {non_object}; mismatches {}",
         mismatches.len()
     );
     let show = if std::env::var_os("SKE_SHOW_ALL").is_some() {
@@ -365,5 +380,6 @@ fn envelopes_agree_with_reference() {
         "generator lost its balance"
     );
     assert!(valid_true >= 1_000 && valid_false >= 1_000);
+    assert!(status_valid >= 1_000 && status_invalid >= 1_000);
     assert!(huge_total > 0);
 }
