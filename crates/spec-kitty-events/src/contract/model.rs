@@ -189,6 +189,17 @@ impl ModelDef {
         self.validate_fields(input, strict)
     }
 
+    /// Validates an object and builds its typed form: `T` must deserialize from the
+    /// normalised object (field names and order as declared).
+    pub fn parse<T: serde::de::DeserializeOwned>(
+        &self,
+        input: &Map<String, Value>,
+    ) -> Result<T, Vec<FieldError>> {
+        let normalized = self.validate_object(input)?;
+        serde_json::from_value(normalized)
+            .map_err(|e| vec![FieldError::new("internal", e.to_string())])
+    }
+
     /// Validates an object already in hand (no copy of it is made); see [`ModelDef::validate`].
     pub fn validate_object(&self, input: &Map<String, Value>) -> Result<Value, Vec<FieldError>> {
         if self.before.is_some() {

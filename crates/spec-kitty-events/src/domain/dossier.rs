@@ -451,10 +451,9 @@ pub struct MissionDossierParityDriftDetectedPayload {
 /// Validates `v` against `model` and reads it into `T`.
 pub(crate) fn parse_with<T: serde::de::DeserializeOwned>(
     model: &ModelDef,
-    v: &Value,
+    payload: &serde_json::Map<String, Value>,
 ) -> std::result::Result<T, Vec<FieldError>> {
-    let normalized = model.validate(v)?;
-    serde_json::from_value(normalized).map_err(|e| vec![FieldError::new("internal", e.to_string())])
+    model.parse(payload)
 }
 
 /// One indexed artifact of the dossier.
@@ -555,7 +554,7 @@ fn extract_namespace(e: &Event) -> Option<LocalNamespaceTuple> {
     if ns.is_null() {
         return None;
     }
-    parse_with(&LOCAL_NAMESPACE_TUPLE, ns).ok()
+    parse_with(&LOCAL_NAMESPACE_TUPLE, ns.as_object()?).ok()
 }
 
 /// Replays dossier events into the artifact index, missing-artifact anomalies, the latest
@@ -611,12 +610,12 @@ pub fn reduce_mission_dossier<'a>(
         ..MissionDossierState::default()
     };
     for e in &unique {
-        let raw = Value::Object(e.payload.clone());
+        let raw = &e.payload;
         match e.event_type.as_str() {
             MISSION_DOSSIER_ARTIFACT_INDEXED => {
                 let Ok(p) = parse_with::<MissionDossierArtifactIndexedPayload>(
                     &MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD,
-                    &raw,
+                    raw,
                 ) else {
                     continue;
                 };
@@ -642,7 +641,7 @@ pub fn reduce_mission_dossier<'a>(
             MISSION_DOSSIER_ARTIFACT_MISSING => {
                 let Ok(p) = parse_with::<MissionDossierArtifactMissingPayload>(
                     &MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD,
-                    &raw,
+                    raw,
                 ) else {
                     continue;
                 };
@@ -657,7 +656,7 @@ pub fn reduce_mission_dossier<'a>(
             MISSION_DOSSIER_SNAPSHOT_COMPUTED => {
                 let Ok(p) = parse_with::<MissionDossierSnapshotComputedPayload>(
                     &MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD,
-                    &raw,
+                    raw,
                 ) else {
                     continue;
                 };
@@ -672,7 +671,7 @@ pub fn reduce_mission_dossier<'a>(
             MISSION_DOSSIER_PARITY_DRIFT_DETECTED => {
                 let Ok(p) = parse_with::<MissionDossierParityDriftDetectedPayload>(
                     &MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD,
-                    &raw,
+                    raw,
                 ) else {
                     continue;
                 };

@@ -2,7 +2,7 @@
 //! completes with a verdict or fails; the reducer projects one audit's state.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Number, Value};
+use serde_json::Number;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -408,7 +408,7 @@ impl Default for ReducedMissionAuditState {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(model: &ModelDef, e: &Event) -> Result<T> {
-    parse_with(model, &Value::Object(e.payload.clone())).map_err(|errors| Error::Replay {
+    parse_with(model, &e.payload).map_err(|errors| Error::Replay {
         event_id: e.event_id.clone(),
         reason: render_report(model.name, &errors),
     })

@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -338,7 +338,7 @@ pub fn reduce_mission_next_events<'a>(
             s.anomalies.push(anomaly(reason));
             continue;
         }
-        let raw = Value::Object(e.payload.clone());
+        let raw = &e.payload;
         let invalid = || anomaly(format!("Invalid {etype} payload"));
         if etype == MISSION_RUN_STARTED {
             if s.run_id.is_some() {
@@ -347,7 +347,7 @@ pub fn reduce_mission_next_events<'a>(
                 ));
                 continue;
             }
-            match parse_with::<MissionRunStartedPayload>(&MISSION_RUN_STARTED_PAYLOAD, &raw) {
+            match parse_with::<MissionRunStartedPayload>(&MISSION_RUN_STARTED_PAYLOAD, raw) {
                 Ok(p) => {
                     s.run_id = Some(p.run_id);
                     s.mission_type = Some(p.mission_type);
@@ -366,7 +366,7 @@ pub fn reduce_mission_next_events<'a>(
             |got: &str| anomaly(format!("run_id mismatch: expected '{run}', got '{got}'"));
         match etype {
             NEXT_STEP_ISSUED => {
-                match parse_with::<NextStepIssuedPayload>(&NEXT_STEP_ISSUED_PAYLOAD, &raw) {
+                match parse_with::<NextStepIssuedPayload>(&NEXT_STEP_ISSUED_PAYLOAD, raw) {
                     Err(_) => s.anomalies.push(invalid()),
                     Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
                     Ok(p) => s.current_step_id = Some(p.step_id),
@@ -375,7 +375,7 @@ pub fn reduce_mission_next_events<'a>(
             NEXT_STEP_AUTO_COMPLETED => {
                 match parse_with::<NextStepAutoCompletedPayload>(
                     &NEXT_STEP_AUTO_COMPLETED_PAYLOAD,
-                    &raw,
+                    raw,
                 ) {
                     Err(_) => s.anomalies.push(invalid()),
                     Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
@@ -392,7 +392,7 @@ pub fn reduce_mission_next_events<'a>(
             DECISION_INPUT_REQUESTED => {
                 match parse_with::<DecisionInputRequestedPayload>(
                     &DECISION_INPUT_REQUESTED_PAYLOAD,
-                    &raw,
+                    raw,
                 ) {
                     Err(_) => s.anomalies.push(invalid()),
                     Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
@@ -411,7 +411,7 @@ pub fn reduce_mission_next_events<'a>(
             DECISION_INPUT_ANSWERED => {
                 match parse_with::<DecisionInputAnsweredPayload>(
                     &DECISION_INPUT_ANSWERED_PAYLOAD,
-                    &raw,
+                    raw,
                 ) {
                     Err(_) => s.anomalies.push(invalid()),
                     Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
@@ -422,7 +422,7 @@ pub fn reduce_mission_next_events<'a>(
                 }
             }
             MISSION_RUN_COMPLETED => {
-                match parse_with::<MissionRunCompletedPayload>(&MISSION_RUN_COMPLETED_PAYLOAD, &raw)
+                match parse_with::<MissionRunCompletedPayload>(&MISSION_RUN_COMPLETED_PAYLOAD, raw)
                 {
                     Err(_) => s.anomalies.push(invalid()),
                     Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
