@@ -14,6 +14,10 @@ Requests (one JSON object per line), each answered with one JSON line on stdout:
       -> {"ok": <result model_dump(mode="json")>, "skipped": n} or {"error": {...}}
   {"op": "call", "func": "module:function", "args": [...]}
       -> {"ok": <result, JSON-serialised>} or {"error": {...}}
+  {"op": "events_call", "func": "module:function", "events": [V, ...], "args": [...]}
+      Parses the events (all must be valid), then calls func(events, *args), or
+      func(*events, *args) with "spread": true.
+      -> {"ok": <result, JSON-serialised; events as their event_id>} or {"error": {...}}
 """
 import importlib
 import json
@@ -35,6 +39,14 @@ def _errors(exc):
 
 
 def _dump(value):
+    import dataclasses
+
+    from spec_kitty_events import Event
+
+    if isinstance(value, Event):
+        return value.event_id
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, (list, tuple)):
@@ -91,6 +103,17 @@ def handle(req):
     if op == "call":
         try:
             return {"ok": _dump(_resolve(req["func"])(*req.get("args", [])))}
+        except Exception as exc:  # noqa: BLE001
+            return _fail(exc)
+    if op == "events_call":
+        from spec_kitty_events import Event
+
+        try:
+            events = [Event.model_validate(raw) for raw in req["events"]]
+            func = _resolve(req["func"])
+            args = req.get("args", [])
+            out = func(*events, *args) if req.get("spread") else func(events, *args)
+            return {"ok": _dump(out)}
         except Exception as exc:  # noqa: BLE001
             return _fail(exc)
     return {"error": {"type": "UnknownOp", "message": op}}

@@ -180,36 +180,46 @@ impl Oracle {
         serde_json::from_str(&answer).map_err(|e| KitError::Oracle(format!("{e}: {answer:?}")))
     }
 
-    /// Sends many requests, pipelined, and returns the answers in order.
+    /// Sends many requests, pipelined, and returns the answers in order. A writer thread
+    /// feeds the requests while this thread reads the answers, so neither pipe can fill up
+    /// and stall the other side, whatever the size of requests and answers.
     pub fn ask_all(&mut self, requests: &[Value]) -> Result<Vec<Value>, KitError> {
-        // Write in chunks so neither pipe fills up while the other side waits.
-        let mut out = Vec::with_capacity(requests.len());
-        for chunk in requests.chunks(256) {
-            let mut buf = String::new();
-            for r in chunk {
-                buf.push_str(
-                    &serde_json::to_string(r).map_err(|e| KitError::Oracle(e.to_string()))?,
-                );
-                buf.push('\n');
-            }
-            self.stdin
-                .write_all(buf.as_bytes())
-                .map_err(|e| KitError::Oracle(e.to_string()))?;
-            self.stdin
-                .flush()
-                .map_err(|e| KitError::Oracle(e.to_string()))?;
-            for _ in chunk {
-                let mut answer = String::new();
-                self.stdout
+        let stdin = &mut self.stdin;
+        let stdout = &mut self.stdout;
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> Result<(), KitError> {
+                let mut buf = Vec::new();
+                for r in requests {
+                    buf.clear();
+                    serde_json::to_writer(&mut buf, r)
+                        .map_err(|e| KitError::Oracle(e.to_string()))?;
+                    buf.push(b'\n');
+                    stdin
+                        .write_all(&buf)
+                        .map_err(|e| KitError::Oracle(e.to_string()))?;
+                }
+                stdin.flush().map_err(|e| KitError::Oracle(e.to_string()))
+            });
+            let mut out = Vec::with_capacity(requests.len());
+            let mut answer = String::new();
+            for _ in requests {
+                answer.clear();
+                let n = stdout
                     .read_line(&mut answer)
                     .map_err(|e| KitError::Oracle(e.to_string()))?;
+                if n == 0 {
+                    return Err(KitError::Oracle("the oracle closed its output".into()));
+                }
                 out.push(
                     serde_json::from_str(&answer)
                         .map_err(|e| KitError::Oracle(format!("{e}: {answer:?}")))?,
                 );
             }
-        }
-        Ok(out)
+            writer
+                .join()
+                .map_err(|_| KitError::Oracle("writer thread panicked".into()))??;
+            Ok(out)
+        })
     }
 
     /// `validate_event` on the reference.

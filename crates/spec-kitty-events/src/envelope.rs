@@ -184,104 +184,105 @@ pub struct Event {
     pub data_tier: u8,
 }
 
-fn take_str(m: &mut Map<String, Value>, k: &str) -> String {
-    match m.remove(k) {
-        Some(Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-fn take_opt_str(m: &mut Map<String, Value>, k: &str) -> Option<String> {
-    match m.remove(k) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
 impl Event {
     /// Validates a JSON value as an envelope (model layer only; see
     /// [`crate::cutover`] for the fail-closed cutover policy) and builds the event.
     pub fn from_value(v: &Value) -> Result<Event, Error> {
-        let normalized = EVENT_MODEL
-            .validate(v)
-            .map_err(|errors| Error::Validation {
-                model: "Event",
-                errors,
-            })?;
-        Self::from_normalized(normalized)
+        let invalid = |errors| Error::Validation {
+            model: "Event",
+            errors,
+        };
+        let Value::Object(m) = v else {
+            return Err(invalid(EVENT_MODEL.validate(v).err().unwrap_or_default()));
+        };
+        let slots = EVENT_MODEL.validate_values(m).map_err(invalid)?;
+        Self::from_slots(slots).map_err(|e| invalid(vec![e]))
     }
 
-    /// Builds an event from the output of [`EVENT_MODEL`]'s validation.
-    fn from_normalized(normalized: Value) -> Result<Event, Error> {
-        let Value::Object(mut m) = normalized else {
-            return Err(Error::Validation {
-                model: "Event",
-                errors: vec![FieldError::new("model_type", "not an object")],
-            });
+    /// Like [`Event::from_value`], taking the value by ownership so that the payload is
+    /// moved into the event rather than copied: the fast path for reading logs.
+    pub fn from_json(mut v: Value) -> Result<Event, Error> {
+        // The payload's contract here is only "an object": validate the envelope with an
+        // empty stand-in and move the real payload in afterwards.
+        let payload = match v.get_mut("payload") {
+            Some(p @ Value::Object(_)) => Some(std::mem::replace(p, Value::Object(Map::new()))),
+            _ => None,
         };
-        let lamport_clock = match m.get("lamport_clock").and_then(Value::as_u64) {
-            Some(n) => n,
-            None => {
-                return Err(Error::Validation {
-                    model: "Event",
-                    errors: vec![
-                        FieldError::new(
-                            "int_too_large",
-                            "Lamport clock values beyond 2^64-1 are not supported",
-                        )
-                        .within(crate::contract::PathItem::Key("lamport_clock".into())),
-                    ],
-                });
-            }
-        };
-        let timestamp = match m.get("timestamp") {
-            Some(Value::String(s)) => Timestamp::parse_str(s).map_err(|e| Error::Validation {
-                model: "Event",
-                errors: vec![e],
-            })?,
-            _ => {
-                return Err(Error::Validation {
-                    model: "Event",
-                    errors: vec![FieldError::new("datetime_type", "missing timestamp")],
-                });
-            }
-        };
-        let project_uuid = match m
-            .get("project_uuid")
-            .and_then(Value::as_str)
-            .map(uuid::Uuid::parse_str)
-        {
-            Some(Ok(u)) => u,
-            _ => {
-                return Err(Error::Validation {
-                    model: "Event",
-                    errors: vec![FieldError::new("uuid_parsing", "bad project_uuid")],
-                });
-            }
-        };
-        let data_tier = m
-            .get("data_tier")
-            .and_then(Value::as_u64)
-            .map_or(0, |n| n as u8);
-        let payload = match m.remove("payload") {
-            Some(Value::Object(p)) => p,
-            _ => Map::new(),
-        };
-        Ok(Event {
-            event_id: take_str(&mut m, "event_id"),
-            event_type: take_str(&mut m, "event_type"),
-            aggregate_id: take_str(&mut m, "aggregate_id"),
+        let mut event = Self::from_value(&v)?;
+        if let Some(Value::Object(p)) = payload {
+            event.payload = p;
+        }
+        Ok(event)
+    }
+
+    /// Builds an event from [`EVENT_MODEL`]'s validated field values (declaration order).
+    fn from_slots(slots: Vec<Value>) -> Result<Event, FieldError> {
+        let [
+            event_id,
+            event_type,
+            aggregate_id,
             payload,
             timestamp,
-            build_id: take_str(&mut m, "build_id"),
-            node_id: take_str(&mut m, "node_id"),
+            build_id,
+            node_id,
             lamport_clock,
-            causation_id: take_opt_str(&mut m, "causation_id"),
+            causation_id,
             project_uuid,
-            project_slug: take_opt_str(&mut m, "project_slug"),
-            correlation_id: take_str(&mut m, "correlation_id"),
-            schema_version: take_str(&mut m, "schema_version"),
+            project_slug,
+            correlation_id,
+            schema_version,
             data_tier,
+        ]: [Value; 14] = slots
+            .try_into()
+            .map_err(|_| FieldError::new("internal", "envelope model has 14 fields"))?;
+        let string = |v: Value| match v {
+            Value::String(s) => s,
+            _ => String::new(),
+        };
+        let opt_string = |v: Value| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        };
+        let lamport_clock = lamport_clock.as_u64().ok_or_else(|| {
+            FieldError::new(
+                "int_too_large",
+                "Lamport clock values beyond 2^64-1 are not supported",
+            )
+            .within(crate::contract::PathItem::Key("lamport_clock".into()))
+        })?;
+        let timestamp = match &timestamp {
+            Value::String(s) => Timestamp::parse_str(s)?,
+            _ => {
+                return Err(FieldError::new(
+                    "datetime_type",
+                    "timestamp missing after validation",
+                ));
+            }
+        };
+        let project_uuid = project_uuid
+            .as_str()
+            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+            .ok_or_else(|| {
+                FieldError::new("uuid_parsing", "project_uuid unreadable after validation")
+            })?;
+        Ok(Event {
+            event_id: string(event_id),
+            event_type: string(event_type),
+            aggregate_id: string(aggregate_id),
+            payload: match payload {
+                Value::Object(p) => p,
+                _ => Map::new(),
+            },
+            timestamp,
+            build_id: string(build_id),
+            node_id: string(node_id),
+            lamport_clock,
+            causation_id: opt_string(causation_id),
+            project_uuid,
+            project_slug: opt_string(project_slug),
+            correlation_id: string(correlation_id),
+            schema_version: string(schema_version),
+            data_tier: data_tier.as_u64().map_or(0, |n| n as u8),
         })
     }
 

@@ -87,8 +87,12 @@ pub fn state_machine_merge<'a>(
                 e.event_id
             )));
         };
+        let key = state.as_str();
         let state = render(state);
-        let Some(&(_, priority)) = priority_map.iter().find(|(k, _)| *k == state) else {
+        // Only a string can name a state: priority maps are keyed by strings.
+        let Some(&(_, priority)) =
+            key.and_then(|k| priority_map.iter().find(|(name, _)| *name == k))
+        else {
             let keys: Vec<String> = priority_map.iter().map(|(k, _)| format!("'{k}'")).collect();
             return Err(Error::Merge(format!(
                 "State value '{state}' not in priority_map. Available states: [{}]",

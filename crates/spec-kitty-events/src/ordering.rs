@@ -10,7 +10,8 @@ pub fn sort_and_dedup<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<&'
         .map(|e| ((e.lamport_clock, e.timestamp.isoformat()), e))
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.event_id.cmp(&b.1.event_id)));
-    let mut seen = std::collections::HashSet::with_capacity(keyed.len());
+    let mut seen = rustc_hash::FxHashSet::default();
+    seen.reserve(keyed.len());
     keyed
         .into_iter()
         .map(|(_, e)| e)

@@ -106,6 +106,13 @@ pub fn replay(kind: ReducerKind, events: &[Event], options: &ReplayOptions) -> R
         // --- collaboration, glossary ---
 
         // --- mission-next, dossier, mission audit ---
+        ReducerKind::MissionNext => to_json(
+            crate::domain::mission_next::reduce_mission_next_events(events),
+        ),
+        ReducerKind::Dossier => to_json(crate::domain::dossier::reduce_mission_dossier(events)?),
+        ReducerKind::MissionAudit => to_json(
+            crate::domain::mission_audit::reduce_mission_audit_events(events)?,
+        ),
 
         // --- decision point, connector, sync ---
         #[allow(unreachable_patterns)]

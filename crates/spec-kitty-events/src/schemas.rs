@@ -75,6 +75,26 @@ schemas! {
     // --- collaboration, glossary ---
 
     // --- mission-next, dossier, mission audit ---
+    "artifact_identity" => || model_schema(&crate::domain::dossier::ARTIFACT_IDENTITY, "artifact_identity"),
+    "content_hash_ref" => || model_schema(&crate::domain::dossier::CONTENT_HASH_REF, "content_hash_ref"),
+    "decision_input_answered_payload" => || model_schema(&crate::domain::mission_next::DECISION_INPUT_ANSWERED_PAYLOAD, "decision_input_answered_payload"),
+    "decision_input_requested_payload" => || model_schema(&crate::domain::mission_next::DECISION_INPUT_REQUESTED_PAYLOAD, "decision_input_requested_payload"),
+    "local_namespace_tuple" => || model_schema(&crate::domain::dossier::LOCAL_NAMESPACE_TUPLE, "local_namespace_tuple"),
+    "mission_audit_completed_payload" => || model_schema(&crate::domain::mission_audit::MISSION_AUDIT_COMPLETED_PAYLOAD, "mission_audit_completed_payload"),
+    "mission_audit_decision_requested_payload" => || model_schema(&crate::domain::mission_audit::MISSION_AUDIT_DECISION_REQUESTED_PAYLOAD, "mission_audit_decision_requested_payload"),
+    "mission_audit_failed_payload" => || model_schema(&crate::domain::mission_audit::MISSION_AUDIT_FAILED_PAYLOAD, "mission_audit_failed_payload"),
+    "mission_audit_requested_payload" => || model_schema(&crate::domain::mission_audit::MISSION_AUDIT_REQUESTED_PAYLOAD, "mission_audit_requested_payload"),
+    "mission_audit_started_payload" => || model_schema(&crate::domain::mission_audit::MISSION_AUDIT_STARTED_PAYLOAD, "mission_audit_started_payload"),
+    "mission_dossier_artifact_indexed_payload" => || model_schema(&crate::domain::dossier::MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD, "mission_dossier_artifact_indexed_payload"),
+    "mission_dossier_artifact_missing_payload" => || model_schema(&crate::domain::dossier::MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD, "mission_dossier_artifact_missing_payload"),
+    "mission_dossier_parity_drift_detected_payload" => || model_schema(&crate::domain::dossier::MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD, "mission_dossier_parity_drift_detected_payload"),
+    "mission_dossier_snapshot_computed_payload" => || model_schema(&crate::domain::dossier::MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD, "mission_dossier_snapshot_computed_payload"),
+    "mission_run_completed_payload" => || model_schema(&crate::domain::mission_next::MISSION_RUN_COMPLETED_PAYLOAD, "mission_run_completed_payload"),
+    "mission_run_started_payload" => || model_schema(&crate::domain::mission_next::MISSION_RUN_STARTED_PAYLOAD, "mission_run_started_payload"),
+    "next_step_auto_completed_payload" => || model_schema(&crate::domain::mission_next::NEXT_STEP_AUTO_COMPLETED_PAYLOAD, "next_step_auto_completed_payload"),
+    "next_step_issued_payload" => || model_schema(&crate::domain::mission_next::NEXT_STEP_ISSUED_PAYLOAD, "next_step_issued_payload"),
+    "provenance_ref" => || model_schema(&crate::domain::dossier::PROVENANCE_REF, "provenance_ref"),
+    "runtime_actor_identity" => || model_schema(&crate::domain::mission_next::RUNTIME_ACTOR_IDENTITY, "runtime_actor_identity"),
 
     // --- decision point, connector, sync ---
 

@@ -162,10 +162,10 @@ impl EventStore for InMemoryEventStore {
         events: &[Event],
         expected: ExpectedPosition,
     ) -> Result<Vec<AppendOutcome>> {
-        if expected != ExpectedPosition::Any {
-            if let Some(agg) = single_aggregate(events)? {
-                expected.check(agg, self.last_by_aggregate.get(agg).copied())?;
-            }
+        if expected != ExpectedPosition::Any
+            && let Some(agg) = single_aggregate(events)?
+        {
+            expected.check(agg, self.last_by_aggregate.get(agg).copied())?;
         }
         // Validate the whole batch before touching anything.
         let mut pending: HashMap<&str, &Event> = HashMap::new();
@@ -176,12 +176,12 @@ impl EventStore for InMemoryEventStore {
                         event_id: e.event_id.clone(),
                     });
                 }
-            } else if let Some(prev) = pending.insert(&e.event_id, e) {
-                if prev != e {
-                    return Err(Error::EventIdConflict {
-                        event_id: e.event_id.clone(),
-                    });
-                }
+            } else if let Some(prev) = pending.insert(&e.event_id, e)
+                && prev != e
+            {
+                return Err(Error::EventIdConflict {
+                    event_id: e.event_id.clone(),
+                });
             }
         }
         let mut out = Vec::with_capacity(events.len());

@@ -72,7 +72,7 @@ impl Timestamp {
     /// (space separator, missing seconds, `+0200`, `z`), Unix timestamps in seconds or
     /// milliseconds, and a bare date (naive midnight).
     pub fn parse_str(s: &str) -> Result<Self, FieldError> {
-        match DateTime::parse_bytes_with_config(s.as_bytes(), &config()) {
+        let parsed = match DateTime::parse_bytes_with_config(s.as_bytes(), &config()) {
             Ok(dt) => Ok(dt.into()),
             Err(_) => match Date::parse_bytes(s.as_bytes()) {
                 Ok(date) => Ok(Timestamp::from(DateTime {
@@ -87,6 +87,17 @@ impl Timestamp {
                 })),
                 Err(e) => Err(parse_error("datetime_from_date_parsing", e)),
             },
+        };
+        parsed.and_then(Timestamp::in_python_range)
+    }
+
+    /// The parser accepts year 0, which Python's `datetime` cannot hold: the reference
+    /// reports `datetime_parsing` for it (whatever the input form, date-only included).
+    fn in_python_range(self) -> Result<Self, FieldError> {
+        if self.year == 0 {
+            Err(parse_error("datetime_parsing", "year 0 is out of range"))
+        } else {
+            Ok(self)
         }
     }
 
@@ -112,6 +123,7 @@ impl Timestamp {
                 };
                 dt.map(Timestamp::from)
                     .map_err(|e| parse_error("datetime_parsing", e))
+                    .and_then(Timestamp::in_python_range)
             }
             _ => Err(FieldError::new(
                 "datetime_type",
@@ -147,7 +159,7 @@ impl Timestamp {
         let sign = if offset < 0 { '-' } else { '+' };
         let abs = offset.unsigned_abs();
         let _ = write!(out, "{sign}{:02}:{:02}", abs / 3600, (abs / 60) % 60);
-        if abs % 60 != 0 {
+        if !abs.is_multiple_of(60) {
             let _ = write!(out, ":{:02}", abs % 60);
         }
     }
@@ -251,6 +263,17 @@ mod tests {
         err(json!("  2026-01-01"), "datetime_from_date_parsing");
         err(json!(true), "datetime_type");
         err(json!("2026-01-01T10"), "datetime_from_date_parsing");
+        // Year 0 parses but does not fit Python's datetime (observed on the reference).
+        err(json!("0000-01-01T00:00:00Z"), "datetime_parsing");
+        err(json!("0000-01-01"), "datetime_parsing");
+        err(json!("0000-02-29T00:00:00"), "datetime_parsing");
+        err(json!("0000-12-31T23:59:59+01:00"), "datetime_parsing");
+        ok(
+            json!("0001-01-01T00:00:00+01:00"),
+            "0001-01-01T00:00:00+01:00",
+        );
+        ok(json!(-62135596801_i64), "1968-01-12T20:06:43.199000Z");
+        ok(json!(253402300800_i64), "1978-01-11T21:31:40.800000Z");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //!
 //! Run with `SKE_BLESS=1` to rewrite the committed files after changing a contract.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use spec_kitty_events::schemas::SCHEMAS;
 use std::path::Path;
 
@@ -22,10 +24,10 @@ fn committed_schemas_match_generated() {
     let mut orphans = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".schema.json") {
-            if !SCHEMAS.iter().any(|s| s.name == stem) {
-                orphans.push(name);
-            }
+        if let Some(stem) = name.strip_suffix(".schema.json")
+            && !SCHEMAS.iter().any(|s| s.name == stem)
+        {
+            orphans.push(name);
         }
     }
     assert!(

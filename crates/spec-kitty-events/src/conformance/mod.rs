@@ -2,6 +2,7 @@
 //! reference's manifest layout.
 
 pub mod fixtures;
+pub mod pyregex;
 pub mod registry;
 pub mod validate;
 

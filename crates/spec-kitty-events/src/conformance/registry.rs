@@ -29,6 +29,82 @@ pub static CONTRACTS: &[Contract] = &[
         schema: "status_transition_payload",
         model: &STATUS_TRANSITION_PAYLOAD,
     },
+    // --- mission-next, dossier, mission audit ---
+    Contract {
+        event_type: "MissionRunStarted",
+        schema: "mission_run_started_payload",
+        model: &crate::domain::mission_next::MISSION_RUN_STARTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "NextStepIssued",
+        schema: "next_step_issued_payload",
+        model: &crate::domain::mission_next::NEXT_STEP_ISSUED_PAYLOAD,
+    },
+    Contract {
+        event_type: "NextStepAutoCompleted",
+        schema: "next_step_auto_completed_payload",
+        model: &crate::domain::mission_next::NEXT_STEP_AUTO_COMPLETED_PAYLOAD,
+    },
+    Contract {
+        event_type: "DecisionInputRequested",
+        schema: "decision_input_requested_payload",
+        model: &crate::domain::mission_next::DECISION_INPUT_REQUESTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "DecisionInputAnswered",
+        schema: "decision_input_answered_payload",
+        model: &crate::domain::mission_next::DECISION_INPUT_ANSWERED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionRunCompleted",
+        schema: "mission_run_completed_payload",
+        model: &crate::domain::mission_next::MISSION_RUN_COMPLETED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionDossierArtifactIndexed",
+        schema: "mission_dossier_artifact_indexed_payload",
+        model: &crate::domain::dossier::MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionDossierArtifactMissing",
+        schema: "mission_dossier_artifact_missing_payload",
+        model: &crate::domain::dossier::MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionDossierSnapshotComputed",
+        schema: "mission_dossier_snapshot_computed_payload",
+        model: &crate::domain::dossier::MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionDossierParityDriftDetected",
+        schema: "mission_dossier_parity_drift_detected_payload",
+        model: &crate::domain::dossier::MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionAuditRequested",
+        schema: "mission_audit_requested_payload",
+        model: &crate::domain::mission_audit::MISSION_AUDIT_REQUESTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionAuditStarted",
+        schema: "mission_audit_started_payload",
+        model: &crate::domain::mission_audit::MISSION_AUDIT_STARTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionAuditDecisionRequested",
+        schema: "mission_audit_decision_requested_payload",
+        model: &crate::domain::mission_audit::MISSION_AUDIT_DECISION_REQUESTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionAuditCompleted",
+        schema: "mission_audit_completed_payload",
+        model: &crate::domain::mission_audit::MISSION_AUDIT_COMPLETED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionAuditFailed",
+        schema: "mission_audit_failed_payload",
+        model: &crate::domain::mission_audit::MISSION_AUDIT_FAILED_PAYLOAD,
+    },
 ];
 
 /// The contract of `event_type`.

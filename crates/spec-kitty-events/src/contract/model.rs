@@ -8,6 +8,9 @@ use std::sync::Arc;
 use super::ty::{BeforeFn, CheckFn, Ty, value_error};
 use super::violation::{FieldError, PathItem};
 
+/// Validated field values in declaration order, and the unknown keys a model keeps.
+type Slots = (Vec<Value>, Vec<(String, Value)>);
+
 /// What a model does with keys it does not declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Extra {
@@ -183,23 +186,60 @@ impl ModelDef {
                 ),
             )]);
         };
-        let mut out = Map::with_capacity(self.fields.len());
+        self.validate_fields(input, strict)
+    }
+
+    /// Validates an object and builds its typed form: `T` must deserialize from the
+    /// normalised object (field names and order as declared).
+    pub fn parse<T: serde::de::DeserializeOwned>(
+        &self,
+        input: &Map<String, Value>,
+    ) -> Result<T, Vec<FieldError>> {
+        let normalized = self.validate_object(input)?;
+        serde_json::from_value(normalized)
+            .map_err(|e| vec![FieldError::new("internal", e.to_string())])
+    }
+
+    /// Validates an object already in hand (no copy of it is made); see [`ModelDef::validate`].
+    pub fn validate_object(&self, input: &Map<String, Value>) -> Result<Value, Vec<FieldError>> {
+        if self.before.is_some() {
+            return self.validate(&Value::Object(input.clone()));
+        }
+        self.validate_fields(input, false)
+    }
+
+    /// Validates the declared fields of `input` into one value per field, in declaration
+    /// order, plus the unknown keys the model keeps (`Extra::Allow`). Model checks do not
+    /// run here.
+    fn validate_slots(
+        &self,
+        input: &Map<String, Value>,
+        strict: bool,
+    ) -> Result<Slots, Vec<FieldError>> {
+        // One pass over the (small) input, matching keys to fields by name: cheaper than a
+        // hashed lookup per declared field.
+        let mut found: Vec<Option<&Value>> = vec![None; self.fields.len()];
+        let mut unknown: Vec<(&String, &Value)> = Vec::new();
+        for (k, v) in input {
+            match self.fields.iter().position(|f| f.name == k.as_str()) {
+                Some(i) => found[i] = Some(v),
+                None if self.extra != Extra::Ignore => unknown.push((k, v)),
+                None => {}
+            }
+        }
+        let mut slots = Vec::with_capacity(self.fields.len());
         let mut errors = Vec::new();
-        for field in &self.fields {
-            match input.get(field.name) {
+        for (field, raw) in self.fields.iter().zip(found) {
+            match raw {
                 Some(raw) => match field.ty.validate_mode(raw, strict) {
-                    Ok(x) => {
-                        out.insert(field.name.to_owned(), x);
-                    }
+                    Ok(x) => slots.push(x),
                     Err(es) => errors.extend(
                         es.into_iter()
                             .map(|e| e.within(PathItem::Key(Cow::Borrowed(field.name)))),
                     ),
                 },
                 None => match &field.default {
-                    Some(d) => {
-                        out.insert(field.name.to_owned(), d.clone());
-                    }
+                    Some(d) => slots.push(d.clone()),
                     None => errors.push(
                         FieldError::new("missing", "Field required")
                             .within(PathItem::Key(Cow::Borrowed(field.name))),
@@ -207,24 +247,55 @@ impl ModelDef {
                 },
             }
         }
-        if self.extra != Extra::Ignore {
-            for (k, val) in input {
-                if self.get(k).is_none() {
-                    match self.extra {
-                        Extra::Forbid => errors.push(
-                            FieldError::new("extra_forbidden", "Extra inputs are not permitted")
-                                .within(PathItem::Key(Cow::Owned(k.clone()))),
-                        ),
-                        _ => {
-                            out.insert(k.clone(), val.clone());
-                        }
-                    }
-                }
+        let mut kept = Vec::new();
+        for (k, v) in unknown {
+            if self.extra == Extra::Forbid {
+                errors.push(
+                    FieldError::new("extra_forbidden", "Extra inputs are not permitted")
+                        .within(PathItem::Key(Cow::Owned(k.clone()))),
+                );
+            } else {
+                kept.push((k.clone(), v.clone()));
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if errors.is_empty() {
+            Ok((slots, kept))
+        } else {
+            Err(errors)
         }
+    }
+
+    /// Validates a model without checks or before-validator into its field values, in
+    /// declaration order: the fast path for typed consumers that know the field order.
+    /// Models with checks or a before-validator go through [`ModelDef::validate`].
+    pub fn validate_values(
+        &self,
+        input: &Map<String, Value>,
+    ) -> Result<Vec<Value>, Vec<FieldError>> {
+        if self.before.is_some() || !self.checks.is_empty() || self.extra == Extra::Allow {
+            let Value::Object(m) = self.validate_object(input)? else {
+                return Ok(Vec::new());
+            };
+            return Ok(self
+                .fields
+                .iter()
+                .map(|f| m.get(f.name).cloned().unwrap_or(Value::Null))
+                .collect());
+        }
+        self.validate_slots(input, false).map(|(slots, _)| slots)
+    }
+
+    fn validate_fields(
+        &self,
+        input: &Map<String, Value>,
+        strict: bool,
+    ) -> Result<Value, Vec<FieldError>> {
+        let (slots, kept) = self.validate_slots(input, strict)?;
+        let mut out = Map::with_capacity(slots.len() + kept.len());
+        for (field, v) in self.fields.iter().zip(slots) {
+            out.insert(field.name.to_owned(), v);
+        }
+        out.extend(kept);
         let out = Value::Object(out);
         for check in &self.checks {
             check(&out).map_err(|msg| vec![value_error(msg)])?;

@@ -271,8 +271,8 @@ pub fn lax_bool(v: &Value, strict: bool) -> Result<bool, FieldError> {
         Value::Number(n) => match number_literal(n) {
             NumberLiteral::Int(s) if s == "0" => Ok(false),
             NumberLiteral::Int(s) if s == "1" => Ok(true),
-            NumberLiteral::Float(f) if f == 0.0 => Ok(false),
-            NumberLiteral::Float(f) if f == 1.0 => Ok(true),
+            NumberLiteral::Float(0.0) => Ok(false),
+            NumberLiteral::Float(1.0) => Ok(true),
             _ => Err(parse_err()),
         },
         Value::String(s) => str_as_bool(s).ok_or_else(parse_err),

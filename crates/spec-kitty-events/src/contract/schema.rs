@@ -41,11 +41,11 @@ impl Gen {
                 Value::Object(o) => o,
                 _ => Map::new(),
             };
-            if let Some(extra) = &f.schema_extra {
-                if let Value::Object(e) = extra {
-                    for (k, v) in e {
-                        p.insert(k.clone(), v.clone());
-                    }
+            if let Some(extra) = &f.schema_extra
+                && let Value::Object(e) = extra
+            {
+                for (k, v) in e {
+                    p.insert(k.clone(), v.clone());
                 }
             }
             if !p.contains_key("$ref") {
@@ -185,10 +185,10 @@ impl Gen {
                 } else {
                     o.insert("enum".into(), Value::Array(values.clone()));
                 }
-                if let Some(Some(t)) = types.first() {
-                    if types.iter().all(|x| *x == Some(t)) {
-                        o.insert("type".into(), (*t).into());
-                    }
+                if let Some(Some(t)) = types.first()
+                    && types.iter().all(|x| *x == Some(t))
+                {
+                    o.insert("type".into(), (*t).into());
                 }
                 Value::Object(o)
             }

@@ -458,30 +458,30 @@ fn validate_str(t: &StrTy, v: &Value) -> Result<Value, FieldError> {
     let s = scalar::lax_str(v)?;
     if t.min_len.is_some() || t.max_len.is_some() {
         let len = s.chars().count();
-        if let Some(min) = t.min_len {
-            if len < min {
-                return Err(FieldError::new(
-                    "string_too_short",
-                    format!("String should have at least {}", plural(min, "character")),
-                ));
-            }
-        }
-        if let Some(max) = t.max_len {
-            if len > max {
-                return Err(FieldError::new(
-                    "string_too_long",
-                    format!("String should have at most {}", plural(max, "character")),
-                ));
-            }
-        }
-    }
-    if let Some(re) = &t.pattern {
-        if !re.is_match(s) {
+        if let Some(min) = t.min_len
+            && len < min
+        {
             return Err(FieldError::new(
-                "string_pattern_mismatch",
-                format!("String should match pattern '{}'", re.as_str()),
+                "string_too_short",
+                format!("String should have at least {}", plural(min, "character")),
             ));
         }
+        if let Some(max) = t.max_len
+            && len > max
+        {
+            return Err(FieldError::new(
+                "string_too_long",
+                format!("String should have at most {}", plural(max, "character")),
+            ));
+        }
+    }
+    if let Some(re) = &t.pattern
+        && !re.is_match(s)
+    {
+        return Err(FieldError::new(
+            "string_pattern_mismatch",
+            format!("String should match pattern '{}'", re.as_str()),
+        ));
     }
     Ok(v.clone())
 }
@@ -489,37 +489,37 @@ fn validate_str(t: &StrTy, v: &Value) -> Result<Value, FieldError> {
 fn validate_int(t: &IntTy, v: &Value, strict: bool) -> Result<Value, FieldError> {
     let n: BigInt = scalar::lax_int(v, strict || t.strict)?;
     use std::cmp::Ordering::*;
-    if let Some(ge) = t.ge {
-        if n.cmp_i64(ge) == Less {
-            return Err(FieldError::new(
-                "greater_than_equal",
-                format!("Input should be greater than or equal to {ge}"),
-            ));
-        }
+    if let Some(ge) = t.ge
+        && n.cmp_i64(ge) == Less
+    {
+        return Err(FieldError::new(
+            "greater_than_equal",
+            format!("Input should be greater than or equal to {ge}"),
+        ));
     }
-    if let Some(gt) = t.gt {
-        if n.cmp_i64(gt) != Greater {
-            return Err(FieldError::new(
-                "greater_than",
-                format!("Input should be greater than {gt}"),
-            ));
-        }
+    if let Some(gt) = t.gt
+        && n.cmp_i64(gt) != Greater
+    {
+        return Err(FieldError::new(
+            "greater_than",
+            format!("Input should be greater than {gt}"),
+        ));
     }
-    if let Some(le) = t.le {
-        if n.cmp_i64(le) == Greater {
-            return Err(FieldError::new(
-                "less_than_equal",
-                format!("Input should be less than or equal to {le}"),
-            ));
-        }
+    if let Some(le) = t.le
+        && n.cmp_i64(le) == Greater
+    {
+        return Err(FieldError::new(
+            "less_than_equal",
+            format!("Input should be less than or equal to {le}"),
+        ));
     }
-    if let Some(lt) = t.lt {
-        if n.cmp_i64(lt) != Less {
-            return Err(FieldError::new(
-                "less_than",
-                format!("Input should be less than {lt}"),
-            ));
-        }
+    if let Some(lt) = t.lt
+        && n.cmp_i64(lt) != Less
+    {
+        return Err(FieldError::new(
+            "less_than",
+            format!("Input should be less than {lt}"),
+        ));
     }
     Ok(n.to_value())
 }
@@ -534,37 +534,37 @@ fn py_float(f: f64) -> String {
 
 fn validate_float(t: &FloatTy, v: &Value, strict: bool) -> Result<Value, FieldError> {
     let f = scalar::lax_float(v, strict || t.strict)?;
-    if let Some(ge) = t.ge {
-        if !(f >= ge) {
-            return Err(FieldError::new(
-                "greater_than_equal",
-                format!("Input should be greater than or equal to {}", py_float(ge)),
-            ));
-        }
+    if let Some(ge) = t.ge
+        && (f.is_nan() || f < ge)
+    {
+        return Err(FieldError::new(
+            "greater_than_equal",
+            format!("Input should be greater than or equal to {}", py_float(ge)),
+        ));
     }
-    if let Some(gt) = t.gt {
-        if !(f > gt) {
-            return Err(FieldError::new(
-                "greater_than",
-                format!("Input should be greater than {}", py_float(gt)),
-            ));
-        }
+    if let Some(gt) = t.gt
+        && (f.is_nan() || f <= gt)
+    {
+        return Err(FieldError::new(
+            "greater_than",
+            format!("Input should be greater than {}", py_float(gt)),
+        ));
     }
-    if let Some(le) = t.le {
-        if !(f <= le) {
-            return Err(FieldError::new(
-                "less_than_equal",
-                format!("Input should be less than or equal to {}", py_float(le)),
-            ));
-        }
+    if let Some(le) = t.le
+        && (f.is_nan() || f > le)
+    {
+        return Err(FieldError::new(
+            "less_than_equal",
+            format!("Input should be less than or equal to {}", py_float(le)),
+        ));
     }
-    if let Some(lt) = t.lt {
-        if !(f < lt) {
-            return Err(FieldError::new(
-                "less_than",
-                format!("Input should be less than {}", py_float(lt)),
-            ));
-        }
+    if let Some(lt) = t.lt
+        && (f.is_nan() || f >= lt)
+    {
+        return Err(FieldError::new(
+            "less_than",
+            format!("Input should be less than {}", py_float(lt)),
+        ));
     }
     Ok(serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number))
 }
@@ -603,10 +603,10 @@ fn py_repr(v: &Value) -> String {
 }
 
 fn validate_enum(e: &EnumTy, v: &Value) -> Result<Value, FieldError> {
-    if let Value::String(s) = v {
-        if e.contains(s) {
-            return Ok(v.clone());
-        }
+    if let Value::String(s) = v
+        && e.contains(s)
+    {
+        return Ok(v.clone());
     }
     let choices: Vec<String> = e.values.iter().map(|s| format!("'{s}'")).collect();
     Err(FieldError::new(
@@ -662,17 +662,18 @@ fn validate_seq(t: &SeqTy, v: &Value, strict: bool) -> Result<Value, Vec<FieldEr
         SeqKind::FrozenSet => "Frozenset",
     };
     let unique = matches!(t.kind, SeqKind::Set | SeqKind::FrozenSet);
-    if let Some(max) = t.max_len {
-        if !unique && items.len() > max {
-            return Err(vec![FieldError::new(
-                "too_long",
-                format!(
-                    "{label} should have at most {} after validation, not {}",
-                    plural(max, "item"),
-                    items.len()
-                ),
-            )]);
-        }
+    if let Some(max) = t.max_len
+        && !unique
+        && items.len() > max
+    {
+        return Err(vec![FieldError::new(
+            "too_long",
+            format!(
+                "{label} should have at most {} after validation, not {}",
+                plural(max, "item"),
+                items.len()
+            ),
+        )]);
     }
     let mut out: Vec<Value> = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
@@ -689,29 +690,29 @@ fn validate_seq(t: &SeqTy, v: &Value, strict: bool) -> Result<Value, Vec<FieldEr
     if !errors.is_empty() {
         return Err(errors);
     }
-    if let Some(min) = t.min_len {
-        if out.len() < min {
-            return Err(vec![FieldError::new(
-                "too_short",
-                format!(
-                    "{label} should have at least {} after validation, not {}",
-                    plural(min, "item"),
-                    out.len()
-                ),
-            )]);
-        }
+    if let Some(min) = t.min_len
+        && out.len() < min
+    {
+        return Err(vec![FieldError::new(
+            "too_short",
+            format!(
+                "{label} should have at least {} after validation, not {}",
+                plural(min, "item"),
+                out.len()
+            ),
+        )]);
     }
-    if let Some(max) = t.max_len {
-        if out.len() > max {
-            return Err(vec![FieldError::new(
-                "too_long",
-                format!(
-                    "{label} should have at most {} after validation, not {}",
-                    plural(max, "item"),
-                    out.len()
-                ),
-            )]);
-        }
+    if let Some(max) = t.max_len
+        && out.len() > max
+    {
+        return Err(vec![FieldError::new(
+            "too_long",
+            format!(
+                "{label} should have at most {} after validation, not {}",
+                plural(max, "item"),
+                out.len()
+            ),
+        )]);
     }
     Ok(Value::Array(out))
 }

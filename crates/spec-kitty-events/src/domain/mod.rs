@@ -45,5 +45,8 @@ pub mod status;
 // --- collaboration, glossary ---
 
 // --- mission-next, dossier, mission audit ---
+pub mod dossier;
+pub mod mission_audit;
+pub mod mission_next;
 
 // --- decision point, connector, sync ---

@@ -1,9 +1,9 @@
 //! Work-package status: lanes, transitions, evidence and the status reducer.
 
 use indexmap::IndexMap;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -357,6 +357,15 @@ impl StatusTransitionPayload {
             .map_err(|e| vec![crate::contract::FieldError::new("internal", e.to_string())])
     }
 
+    /// Validates a payload object in place (see [`StatusTransitionPayload::from_value`]).
+    pub fn from_object(
+        m: &serde_json::Map<String, Value>,
+    ) -> Result<Self, Vec<crate::contract::FieldError>> {
+        let normalized = STATUS_TRANSITION_PAYLOAD.validate_object(m)?;
+        serde_json::from_value(normalized)
+            .map_err(|e| vec![crate::contract::FieldError::new("internal", e.to_string())])
+    }
+
     /// A display name for the actor: the string itself, or the first non-empty string of
     /// `profile`, `role`, `display_name`, `actor_id`, then any value; else `unknown`.
     pub fn actor_label(&self) -> &str {
@@ -413,10 +422,11 @@ fn allowed(from: Option<Lane>, to: Lane) -> bool {
 /// ```
 pub fn validate_transition(p: &StatusTransitionPayload) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(from) = p.from_lane {
-        if from.is_terminal() && !p.force {
-            out.push(format!("{from} is terminal; requires force=True to exit"));
-        }
+    if let Some(from) = p.from_lane
+        && from.is_terminal()
+        && !p.force
+    {
+        out.push(format!("{from} is terminal; requires force=True to exit"));
     }
     if !p.force {
         let escape = matches!(p.to_lane, Lane::Blocked | Lane::Canceled)
@@ -430,10 +440,11 @@ pub fn validate_transition(p: &StatusTransitionPayload) -> Vec<String> {
         }
     }
     let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
-    if let Some(from @ (Lane::ForReview | Lane::Approved)) = p.from_lane {
-        if matches!(p.to_lane, Lane::InProgress | Lane::Planned) && blank(&p.review_ref) {
-            out.push(format!("{from} -> {} requires review_ref", p.to_lane));
-        }
+    if let Some(from @ (Lane::ForReview | Lane::Approved)) = p.from_lane
+        && matches!(p.to_lane, Lane::InProgress | Lane::Planned)
+        && blank(&p.review_ref)
+    {
+        out.push(format!("{from} -> {} requires review_ref", p.to_lane));
     }
     if p.from_lane == Some(Lane::InProgress) && p.to_lane == Lane::Planned && blank(&p.reason) {
         out.push("in_progress -> planned requires reason".into());
@@ -514,8 +525,7 @@ pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> 
 
     let mut parsed: Vec<(&Event, StatusTransitionPayload)> = Vec::with_capacity(unique.len());
     for e in &unique {
-        let raw = Value::Object(e.payload.clone());
-        match StatusTransitionPayload::from_value(&raw) {
+        match StatusTransitionPayload::from_object(&e.payload) {
             Ok(p) => parsed.push((e, p)),
             Err(errors) => {
                 let wp_id = e
@@ -539,7 +549,7 @@ pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> 
     }
 
     // Concurrent groups keyed by (wp_id, lamport_clock), in order of first appearance.
-    let mut group_index: HashMap<(&str, u64), usize> = HashMap::new();
+    let mut group_index: FxHashMap<(&str, u64), usize> = FxHashMap::default();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (i, (e, p)) in parsed.iter().enumerate() {
         let key = (p.wp_id.as_str(), e.lamport_clock);
@@ -551,7 +561,7 @@ pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> 
     }
 
     let mut states: IndexMap<String, WpState> = IndexMap::new();
-    let mut lanes: HashMap<&str, Lane> = HashMap::new();
+    let mut lanes: FxHashMap<&str, Lane> = FxHashMap::default();
     for group in &groups {
         let ordered = group
             .iter()
