@@ -27,6 +27,23 @@ pub struct NodeStats {
 }
 
 /// Computes [`NodeStats`] per `node_id` from events.
+///
+/// ```
+/// use spec_kitty_events::{Event, EventStore, ExpectedPosition, InMemoryEventStore, NodeStats};
+/// let ev = |id: &str, node: &str, clock: u64| Event::from_value(&serde_json::json!({
+///     "event_id": id, "event_type": "X", "aggregate_id": "a",
+///     "timestamp": "2026-01-01T00:00:00Z", "build_id": "b", "node_id": node,
+///     "lamport_clock": clock, "project_uuid": "12345678-1234-5678-1234-567812345678",
+///     "correlation_id": id})).unwrap();
+/// let mut store = InMemoryEventStore::new();
+/// store.append(&[ev("01ARZ3NDEKTSV4RRFFQ69G5FA1", "n1", 1),
+///                ev("01ARZ3NDEKTSV4RRFFQ69G5FA2", "n1", 3),
+///                ev("01ARZ3NDEKTSV4RRFFQ69G5FA3", "n2", 2)], ExpectedPosition::Any).unwrap();
+/// let stats = store.stats().unwrap();
+/// // n1 has 2 events but reached clock 3: one of its events is missing here.
+/// assert_eq!(stats["n1"], NodeStats { event_count: 2, max_lamport_clock: 3 });
+/// assert_eq!(stats["n2"], NodeStats { event_count: 1, max_lamport_clock: 2 });
+/// ```
 pub fn stats_of<'a>(events: impl IntoIterator<Item = &'a Event>) -> BTreeMap<String, NodeStats> {
     let mut out: BTreeMap<String, NodeStats> = BTreeMap::new();
     for e in events {
