@@ -6,6 +6,7 @@
 
 mod conformance_cmd;
 mod input;
+mod log_cmd;
 mod output;
 mod progress;
 mod replay_cmd;
@@ -113,6 +114,59 @@ enum Command {
         #[command(subcommand)]
         action: SchemaAction,
     },
+    /// Work with a durable event store.
+    Log {
+        /// `sqlite:PATH` or `postgres://USER@HOST[:PORT]/DB` [default: sqlite:.spec-kitty/events.db]
+        #[arg(long, global = true, env = "SPEC_KITTY_EVENTS_STORE")]
+        store: Option<String>,
+        #[command(subcommand)]
+        action: LogAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogAction {
+    /// Validate records fail-closed and append the valid ones (a bad record never blocks
+    /// the good ones).
+    Append {
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Input files (JSON or JSONL); `-` or none for stdin.
+        files: Vec<String>,
+    },
+    /// Print stored events in position order.
+    List {
+        /// Only events of this aggregate.
+        #[arg(long)]
+        aggregate: Option<String>,
+        /// Only events after this position.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Replay the stored events through a reducer.
+    Replay {
+        #[arg(long, value_enum)]
+        reducer: Reducer,
+        /// Only events of this aggregate.
+        #[arg(long)]
+        aggregate: Option<String>,
+        #[arg(long, value_enum)]
+        mode: Option<ModeArg>,
+        #[arg(long)]
+        roster: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Events and highest Lamport clock per node.
+    Stats {
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -177,6 +231,47 @@ fn run(cli: Cli, out: &mut Out) -> anyhow::Result<u8> {
             let dir = fixtures.unwrap_or_else(conformance_cmd::bundled_fixtures);
             let report = conformance_cmd::run(&dir, format, out)?;
             Ok(u8::from(report.disagreed > 0))
+        }
+        Command::Log { store, action } => {
+            let url = store.unwrap_or_else(|| log_cmd::DEFAULT_STORE.to_owned());
+            let mut store = log_cmd::Store::open(&url)?;
+            match action {
+                LogAction::Append { format, files } => {
+                    let report = log_cmd::append(&mut store, &files, format, out)?;
+                    Ok(u8::from(report.rejected > 0))
+                }
+                LogAction::List {
+                    aggregate,
+                    after,
+                    limit,
+                    format,
+                } => log_cmd::list(&mut store, aggregate.as_deref(), after, limit, format, out)
+                    .map(|_| 0),
+                LogAction::Replay {
+                    reducer,
+                    aggregate,
+                    mode,
+                    roster,
+                    format,
+                } => {
+                    let options = ReplayOptions {
+                        mode: mode_of(mode),
+                        roster: replay_cmd::load_roster(roster.as_deref())?,
+                    };
+                    match log_cmd::replay(
+                        &mut store,
+                        reducer.kind(),
+                        aggregate.as_deref(),
+                        &options,
+                        format,
+                        out,
+                    )? {
+                        replay_cmd::Outcome::Printed { .. } => Ok(0),
+                        replay_cmd::Outcome::Refused => Ok(1),
+                    }
+                }
+                LogAction::Stats { format } => log_cmd::stats(&mut store, format, out).map(|()| 0),
+            }
         }
         Command::Schema { action } => match action {
             SchemaAction::List => schema_cmd::list(out).map(|()| 0),
