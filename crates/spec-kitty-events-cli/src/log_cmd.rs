@@ -184,11 +184,11 @@ pub fn append(
                     Ok(event) => {
                         pending.events.push(event);
                         pending.origins.push((file, line));
-                        if pending.events.len() >= APPEND_BATCH {
-                            if let Err(e) = flush(events, &mut pending, &mut report) {
-                                failure = Some(e);
-                                return false;
-                            }
+                        if pending.events.len() >= APPEND_BATCH
+                            && let Err(e) = flush(events, &mut pending, &mut report)
+                        {
+                            failure = Some(e);
+                            return false;
                         }
                     }
                     Err(reasons) => {
