@@ -360,7 +360,7 @@ pub static DECISION_POINT_RESOLVED_INTERVIEW_PAYLOAD: LazyLock<Arc<ModelDef>> =
 /// The contract of a `DecisionPointResolved` payload: ADR or interview.
 pub static DECISION_POINT_RESOLVED_PAYLOAD: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
     tagged_union(
-        "tagged-union[DecisionPointResolvedAdrPayload,DecisionPointResolvedInterviewPayload]",
+        "tagged-union[DecisionPointResolvedAdrPayload,function-after[_enforce_outcome_fields(), DecisionPointResolvedInterviewPayload]]",
         "DecisionPointResolved payload, by origin surface.",
         &DECISION_POINT_RESOLVED_ADR_PAYLOAD,
         &DECISION_POINT_RESOLVED_INTERVIEW_PAYLOAD,

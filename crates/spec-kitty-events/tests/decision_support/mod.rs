@@ -464,6 +464,14 @@ pub fn mutate(r: &mut Rng, v: &mut Value) -> &'static str {
 fn maybe_break(r: &mut Rng, p: &mut Value, rate: f64) {
     if r.chance(rate) {
         mutate(r, p);
+        // A discriminator value with a line break is echoed raw inside pydantic's report,
+        // which then no longer parses into paths and kinds; the contract test covers it.
+        if p.get("origin_surface")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.contains('\n'))
+        {
+            set(p, "origin_surface", json!("resolved "));
+        }
     }
 }
 
@@ -479,6 +487,9 @@ pub fn decision_point_stream(r: &mut Rng, unique_ids: bool) -> Vec<Value> {
     let opened = |r: &mut Rng| {
         if interview ^ r.chance(0.08) {
             opened_interview(r)
+        } else if r.chance(0.65) {
+            let o = adr_origin(r);
+            owner_adr_payload(r, o)
         } else {
             let o = adr_origin(r);
             adr_payload(r, o)
@@ -505,6 +516,9 @@ pub fn decision_point_stream(r: &mut Rng, unique_ids: bool) -> Vec<Value> {
     for _ in 0..r.below(3) {
         let mut p = if interview ^ r.chance(0.08) {
             discussing_interview(r)
+        } else if r.chance(0.5) {
+            let o = adr_origin(r);
+            owner_adr_payload(r, o)
         } else {
             let o = adr_origin(r);
             adr_payload(r, o)
