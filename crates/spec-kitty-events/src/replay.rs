@@ -115,6 +115,9 @@ pub fn replay(kind: ReducerKind, events: &[Event], options: &ReplayOptions) -> R
         ),
 
         // --- decision point, connector, sync ---
+        ReducerKind::DecisionPoint => to_json(
+            crate::domain::decision_point::reduce_decision_point_events(events),
+        ),
         #[allow(unreachable_patterns)]
         other => Err(Error::InvalidArgument(format!(
             "reducer {} is not available yet",

@@ -97,6 +97,16 @@ schemas! {
     "runtime_actor_identity" => || model_schema(&crate::domain::mission_next::RUNTIME_ACTOR_IDENTITY, "runtime_actor_identity"),
 
     // --- decision point, connector, sync ---
+    "decision_point_opened_payload" => || model_schema(&crate::domain::decision_point::DECISION_POINT_OPENED_PAYLOAD, "decision_point_opened_payload"),
+    "decision_point_widened_payload" => || model_schema(&crate::domain::decision_point::DECISION_POINT_WIDENED_PAYLOAD, "decision_point_widened_payload"),
+    "decision_point_discussing_payload" => || model_schema(&crate::domain::decision_point::DECISION_POINT_DISCUSSING_PAYLOAD, "decision_point_discussing_payload"),
+    "decision_point_resolved_payload" => || model_schema(&crate::domain::decision_point::DECISION_POINT_RESOLVED_PAYLOAD, "decision_point_resolved_payload"),
+    "decision_point_overridden_payload" => || model_schema(&crate::domain::decision_point::DECISION_POINT_OVERRIDDEN_PAYLOAD, "decision_point_overridden_payload"),
+    "closure_message_ref" => || model_schema(&crate::domain::decision_moment::CLOSURE_MESSAGE_REF, "closure_message_ref"),
+    "default_channel_ref" => || model_schema(&crate::domain::decision_moment::DEFAULT_CHANNEL_REF, "default_channel_ref"),
+    "summary_block" => || model_schema(&crate::domain::decision_moment::SUMMARY_BLOCK, "summary_block"),
+    "teamspace_ref" => || model_schema(&crate::domain::decision_moment::TEAMSPACE_REF, "teamspace_ref"),
+    "thread_ref" => || model_schema(&crate::domain::decision_moment::THREAD_REF, "thread_ref"),
 
 }
 

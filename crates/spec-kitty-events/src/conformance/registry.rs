@@ -105,6 +105,32 @@ pub static CONTRACTS: &[Contract] = &[
         schema: "mission_audit_failed_payload",
         model: &crate::domain::mission_audit::MISSION_AUDIT_FAILED_PAYLOAD,
     },
+    // --- decision point, connector, sync ---
+    Contract {
+        event_type: "DecisionPointOpened",
+        schema: "decision_point_opened_payload",
+        model: &crate::domain::decision_point::DECISION_POINT_OPENED_PAYLOAD,
+    },
+    Contract {
+        event_type: "DecisionPointWidened",
+        schema: "decision_point_widened_payload",
+        model: &crate::domain::decision_point::DECISION_POINT_WIDENED_PAYLOAD,
+    },
+    Contract {
+        event_type: "DecisionPointDiscussing",
+        schema: "decision_point_discussing_payload",
+        model: &crate::domain::decision_point::DECISION_POINT_DISCUSSING_PAYLOAD,
+    },
+    Contract {
+        event_type: "DecisionPointResolved",
+        schema: "decision_point_resolved_payload",
+        model: &crate::domain::decision_point::DECISION_POINT_RESOLVED_PAYLOAD,
+    },
+    Contract {
+        event_type: "DecisionPointOverridden",
+        schema: "decision_point_overridden_payload",
+        model: &crate::domain::decision_point::DECISION_POINT_OVERRIDDEN_PAYLOAD,
+    },
 ];
 
 /// The contract of `event_type`.

@@ -110,6 +110,10 @@ pub struct ModelDef {
     /// Cross-field checks on the normalised object, run in order when every field is valid;
     /// the first failure is reported.
     pub checks: Vec<CheckFn>,
+    /// For a root model (a pydantic `TypeAdapter` over a non-model type, such as a
+    /// discriminated union): the type the whole input is validated against. Fields and
+    /// checks are then unused; the before-validator still runs first.
+    pub root: Option<Ty>,
 }
 
 impl ModelDef {
@@ -122,7 +126,15 @@ impl ModelDef {
             fields: Vec::new(),
             before: None,
             checks: Vec::new(),
+            root: None,
         }
+    }
+    /// A root model: the input as a whole is validated against `ty` (a pydantic
+    /// `TypeAdapter`), and its schema is the schema of `ty`.
+    pub fn root(name: &'static str, description: &'static str, ty: impl Into<Ty>) -> Self {
+        let mut m = ModelDef::new(name, description);
+        m.root = Some(ty.into());
+        m
     }
     /// Rejects unknown keys.
     pub fn forbid(mut self) -> Self {
@@ -177,6 +189,9 @@ impl ModelDef {
             },
             None => v,
         };
+        if let Some(root) = &self.root {
+            return root.validate_mode(v, strict);
+        }
         let Value::Object(input) = v else {
             return Err(vec![FieldError::new(
                 "model_type",
@@ -202,7 +217,7 @@ impl ModelDef {
 
     /// Validates an object already in hand (no copy of it is made); see [`ModelDef::validate`].
     pub fn validate_object(&self, input: &Map<String, Value>) -> Result<Value, Vec<FieldError>> {
-        if self.before.is_some() {
+        if self.before.is_some() || self.root.is_some() {
             return self.validate(&Value::Object(input.clone()));
         }
         self.validate_fields(input, false)
@@ -272,7 +287,11 @@ impl ModelDef {
         &self,
         input: &Map<String, Value>,
     ) -> Result<Vec<Value>, Vec<FieldError>> {
-        if self.before.is_some() || !self.checks.is_empty() || self.extra == Extra::Allow {
+        if self.before.is_some()
+            || self.root.is_some()
+            || !self.checks.is_empty()
+            || self.extra == Extra::Allow
+        {
             let Value::Object(m) = self.validate_object(input)? else {
                 return Ok(Vec::new());
             };
@@ -301,5 +320,54 @@ impl ModelDef {
             check(&out).map_err(|msg| vec![value_error(msg)])?;
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::ty::{SeqKind, TaggedTy};
+    use serde_json::json;
+
+    #[test]
+    fn root_models_validate_their_type_and_tuples_report_short_after_item_errors() {
+        let a = ModelDef::new("A", "")
+            .forbid()
+            .field(Field::required("k", Ty::literal_str("a")))
+            .field(Field::required(
+                "xs",
+                Ty::seq(SeqKind::Tuple, Ty::str(), Some(1), None),
+            ))
+            .build();
+        let root = ModelDef::root(
+            "tagged-union[A]",
+            "",
+            Ty::Tagged(Box::new(TaggedTy {
+                discriminator: "k",
+                variants: vec![("a", a)],
+            })),
+        );
+        assert_eq!(
+            root.validate_object(json!({"k": "a", "xs": ["x"]}).as_object().unwrap())
+                .unwrap(),
+            json!({"k": "a", "xs": ["x"]})
+        );
+        let errs = root.validate(&json!({"k": "a", "xs": [1]})).unwrap_err();
+        let mut got: Vec<(String, String)> = errs
+            .iter()
+            .map(|e| (e.path.to_string(), e.kind.to_string()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("a.xs".to_owned(), "too_short".to_owned()),
+                ("a.xs.0".to_owned(), "string_type".to_owned())
+            ]
+        );
+        let errs = root.validate(&json!({"k": "b"})).unwrap_err();
+        assert_eq!(errs[0].kind, "union_tag_invalid");
+        let errs = root.validate(&json!({})).unwrap_err();
+        assert_eq!(errs[0].kind, "union_tag_not_found");
     }
 }

@@ -264,6 +264,13 @@ pub fn model_schema(m: &ModelDef, schema_name: &str) -> Value {
     let mut g = Gen {
         defs: BTreeMap::new(),
     };
+    if let Some(root) = &m.root {
+        let body = match g.ty(root) {
+            Value::Object(o) => o,
+            _ => Map::new(),
+        };
+        return finish(body, g.defs, schema_name);
+    }
     let body = g.model_body(m);
     // A model that refers to itself would have put itself in $defs; keep the root inline.
     g.defs.remove(m.name);

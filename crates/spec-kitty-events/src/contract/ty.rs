@@ -688,6 +688,20 @@ fn validate_seq(t: &SeqTy, v: &Value, strict: bool) -> Result<Value, Vec<FieldEr
         }
     }
     if !errors.is_empty() {
+        // A tuple also reports its minimum length, counted over the items that passed.
+        if t.kind == SeqKind::Tuple
+            && let Some(min) = t.min_len
+            && out.len() < min
+        {
+            errors.push(FieldError::new(
+                "too_short",
+                format!(
+                    "{label} should have at least {} after validation, not {}",
+                    plural(min, "item"),
+                    out.len()
+                ),
+            ));
+        }
         return Err(errors);
     }
     if let Some(min) = t.min_len

@@ -50,3 +50,5 @@ pub mod mission_audit;
 pub mod mission_next;
 
 // --- decision point, connector, sync ---
+pub mod decision_moment;
+pub mod decision_point;
