@@ -454,7 +454,7 @@ fn exercise_log_commands(store: &str) {
         (Some(0), Some(16))
     );
     // A different event under a stored id is refused; the good line beside it is stored.
-    let text = std::fs::read_to_string(&example).unwrap();
+    let text = std::fs::read_to_string(example).unwrap();
     let mut first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     first["payload"]["actor"] = json!("someone-else");
     let fresh = envelope(
