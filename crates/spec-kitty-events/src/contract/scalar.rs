@@ -273,6 +273,12 @@ pub fn lax_bool(v: &Value, strict: bool) -> Result<bool, FieldError> {
             NumberLiteral::Int(s) if s == "1" => Ok(true),
             NumberLiteral::Float(0.0) => Ok(false),
             NumberLiteral::Float(1.0) => Ok(true),
+            // A float reaches the integer rule only when it is a whole number; anything
+            // else is not a boolean at all.
+            NumberLiteral::Float(f) if !f.is_finite() || f.fract() != 0.0 => Err(FieldError::new(
+                "bool_type",
+                "Input should be a valid boolean",
+            )),
             _ => Err(parse_err()),
         },
         Value::String(s) => str_as_bool(s).ok_or_else(parse_err),
@@ -378,11 +384,23 @@ mod tests {
             (json!(1.0), Some(true)),
             (json!(0), Some(false)),
             (json!(2), None),
+            (json!(1.5), None),
+            (json!(2.0), None),
             (json!("on "), None),
             (Value::Null, None),
         ] {
             assert_eq!(lax_bool(&v, false).ok(), want, "{v}");
         }
+    }
+
+    #[test]
+    fn bool_error_kinds_follow_the_reference() {
+        let kind = |v: Value| lax_bool(&v, false).unwrap_err().kind.into_owned();
+        assert_eq!(kind(json!(1.5)), "bool_type");
+        assert_eq!(kind(json!(2.0)), "bool_parsing");
+        assert_eq!(kind(json!(2)), "bool_parsing");
+        assert_eq!(kind(json!("maybe")), "bool_parsing");
+        assert_eq!(kind(json!([])), "bool_type");
     }
 
     #[test]
