@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use spec_kitty_events::conformance::fixtures::Manifest;
 use spec_kitty_events::conformance::{registry, validate_event};
 use spec_kitty_events_testkit::{Oracle, reference_fixtures_dir};
@@ -87,11 +87,11 @@ fn mutations(base: &Value) -> Vec<Value> {
         out.push(dropped);
         for r in replacements() {
             let mut changed = base.clone();
-            if let Some(slot) = at(&mut changed, path) {
-                if *slot != r {
-                    *slot = r;
-                    out.push(changed);
-                }
+            if let Some(slot) = at(&mut changed, path)
+                && *slot != r
+            {
+                *slot = r;
+                out.push(changed);
             }
         }
     }
@@ -229,6 +229,3 @@ fn every_registered_type_agrees_with_the_reference_on_mutated_fixtures() {
         }
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: Map<String, Value>) {}
