@@ -71,6 +71,13 @@ schemas! {
     "sync_lane_v1" => || type_schema(&Ty::Enum(&status::SYNC_LANE_V1), "sync_lane_v1"),
     "sync_lane_v2" => || type_schema(&Ty::Enum(&status::SYNC_LANE_V2), "sync_lane_v2"),
     // --- lifecycle, gates, analytics, profile invocation, retrospective ---
+    "gate_passed_payload" => || model_schema(&crate::domain::gates::GATE_PASSED_PAYLOAD, "gate_passed_payload"),
+    "gate_failed_payload" => || model_schema(&crate::domain::gates::GATE_FAILED_PAYLOAD, "gate_failed_payload"),
+    "token_usage_recorded_payload" => || model_schema(&crate::domain::analytics::TOKEN_USAGE_RECORDED_PAYLOAD, "token_usage_recorded_payload"),
+    "diff_summary_recorded_payload" => || model_schema(&crate::domain::analytics::DIFF_SUMMARY_RECORDED_PAYLOAD, "diff_summary_recorded_payload"),
+    "profile_invocation_started_payload" => || model_schema(&crate::domain::profile_invocation::PROFILE_INVOCATION_STARTED_PAYLOAD, "profile_invocation_started_payload"),
+    "retrospective_completed_payload" => || model_schema(&crate::domain::retrospective::RETROSPECTIVE_COMPLETED_PAYLOAD, "retrospective_completed_payload"),
+    "retrospective_skipped_payload" => || model_schema(&crate::domain::retrospective::RETROSPECTIVE_SKIPPED_PAYLOAD, "retrospective_skipped_payload"),
 
     // --- collaboration, glossary ---
 

@@ -29,6 +29,43 @@ pub static CONTRACTS: &[Contract] = &[
         schema: "status_transition_payload",
         model: &STATUS_TRANSITION_PAYLOAD,
     },
+    // --- lifecycle, gates, analytics, profile invocation, retrospective ---
+    Contract {
+        event_type: "GatePassed",
+        schema: "gate_passed_payload",
+        model: &crate::domain::gates::GATE_PASSED_PAYLOAD,
+    },
+    Contract {
+        event_type: "GateFailed",
+        schema: "gate_failed_payload",
+        model: &crate::domain::gates::GATE_FAILED_PAYLOAD,
+    },
+    Contract {
+        event_type: "TokenUsageRecorded",
+        schema: "token_usage_recorded_payload",
+        model: &crate::domain::analytics::TOKEN_USAGE_RECORDED_PAYLOAD,
+    },
+    Contract {
+        event_type: "DiffSummaryRecorded",
+        schema: "diff_summary_recorded_payload",
+        model: &crate::domain::analytics::DIFF_SUMMARY_RECORDED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ProfileInvocationStarted",
+        schema: "profile_invocation_started_payload",
+        model: &crate::domain::profile_invocation::PROFILE_INVOCATION_STARTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "RetrospectiveCompleted",
+        schema: "retrospective_completed_payload",
+        model: &crate::domain::retrospective::RETROSPECTIVE_COMPLETED_PAYLOAD,
+    },
+    Contract {
+        event_type: "RetrospectiveSkipped",
+        schema: "retrospective_skipped_payload",
+        model: &crate::domain::retrospective::RETROSPECTIVE_SKIPPED_PAYLOAD,
+    },
+    // --- collaboration, glossary ---
     // --- mission-next, dossier, mission audit ---
     Contract {
         event_type: "MissionRunStarted",

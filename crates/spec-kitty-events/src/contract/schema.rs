@@ -147,6 +147,7 @@ impl Gen {
             Ty::DateTime => json!({"format": "date-time", "type": "string"}),
             Ty::Date => json!({"format": "date", "type": "string"}),
             Ty::Uuid => json!({"format": "uuid", "type": "string"}),
+            Ty::AnyHttpUrl => json!({"format": "uri", "minLength": 1, "type": "string"}),
             Ty::HttpUrl => {
                 json!({"format": "uri", "maxLength": 2083, "minLength": 1, "type": "string"})
             }

@@ -236,6 +236,8 @@ pub enum Ty {
     Uuid,
     /// An HTTP(S) URL, normalised as a URL parser does.
     HttpUrl,
+    /// An HTTP(S) URL of any length (pydantic's `AnyHttpUrl`).
+    AnyHttpUrl,
     /// One of a string enum's values.
     Enum(&'static EnumTy),
     /// One of fixed literal values.
@@ -388,7 +390,7 @@ impl Ty {
                 "uuid_type",
                 "Input should be an instance of UUID",
             ))),
-            Ty::HttpUrl if strict => Err(one(FieldError::new(
+            Ty::HttpUrl | Ty::AnyHttpUrl if strict => Err(one(FieldError::new(
                 "url_type",
                 "URL input should be a string or URL",
             ))),
@@ -404,6 +406,7 @@ impl Ty {
                 .map(|u| Value::String(u.hyphenated().to_string()))
                 .map_err(one),
             Ty::HttpUrl => super::url::validate_http_url(v).map_err(one),
+            Ty::AnyHttpUrl => super::url::validate_url(v, None).map_err(one),
             Ty::Enum(e) => validate_enum(e, v).map_err(one),
             Ty::Literal(values) => validate_literal(values, v).map_err(one),
             Ty::Optional(inner) => {

@@ -18,16 +18,24 @@ pub const MAX_URL_LENGTH: usize = 2083;
 /// assert!(validate_http_url(&json!("ftp://example.com")).is_err());
 /// ```
 pub fn validate_http_url(v: &Value) -> Result<Value, FieldError> {
+    validate_url(v, Some(MAX_URL_LENGTH))
+}
+
+/// Validates an `http`/`https` URL with a host, at most `max_len` characters long when
+/// given, and returns its normalised text.
+pub fn validate_url(v: &Value, max_len: Option<usize>) -> Result<Value, FieldError> {
     let Value::String(s) = v else {
         return Err(FieldError::new(
             "url_type",
             "URL input should be a string or URL",
         ));
     };
-    if s.chars().count() > MAX_URL_LENGTH {
+    if let Some(max) = max_len
+        && s.chars().count() > max
+    {
         return Err(FieldError::new(
             "url_too_long",
-            format!("URL should have at most {MAX_URL_LENGTH} characters"),
+            format!("URL should have at most {max} characters"),
         ));
     }
     let url = url::Url::parse(s)

@@ -41,6 +41,10 @@ macro_rules! str_enum {
 
 pub mod status;
 // --- lifecycle, gates, analytics, profile invocation, retrospective ---
+pub mod analytics;
+pub mod gates;
+pub mod profile_invocation;
+pub mod retrospective;
 
 // --- collaboration, glossary ---
 
