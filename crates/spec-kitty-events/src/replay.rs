@@ -102,6 +102,9 @@ pub fn replay(kind: ReducerKind, events: &[Event], options: &ReplayOptions) -> R
     match kind {
         ReducerKind::Status => to_json(crate::domain::status::reduce_status_events(events)),
         // --- lifecycle ---
+        ReducerKind::Lifecycle => {
+            to_json(crate::domain::lifecycle::reduce_lifecycle_events(events))
+        }
 
         // --- collaboration, glossary ---
 

@@ -71,6 +71,13 @@ schemas! {
     "sync_lane_v1" => || type_schema(&Ty::Enum(&status::SYNC_LANE_V1), "sync_lane_v1"),
     "sync_lane_v2" => || type_schema(&Ty::Enum(&status::SYNC_LANE_V2), "sync_lane_v2"),
     // --- lifecycle, gates, analytics, profile invocation, retrospective ---
+    "mission_created_payload" => || model_schema(&crate::domain::lifecycle::MISSION_CREATED_PAYLOAD, "mission_created_payload"),
+    "mission_closed_payload" => || model_schema(&crate::domain::lifecycle::MISSION_CLOSED_PAYLOAD, "mission_closed_payload"),
+    "mission_started_payload" => || model_schema(&crate::domain::lifecycle::MISSION_STARTED_PAYLOAD, "mission_started_payload"),
+    "mission_completed_payload" => || model_schema(&crate::domain::lifecycle::MISSION_COMPLETED_PAYLOAD, "mission_completed_payload"),
+    "mission_cancelled_payload" => || model_schema(&crate::domain::lifecycle::MISSION_CANCELLED_PAYLOAD, "mission_cancelled_payload"),
+    "phase_entered_payload" => || model_schema(&crate::domain::lifecycle::PHASE_ENTERED_PAYLOAD, "phase_entered_payload"),
+    "review_rollback_payload" => || model_schema(&crate::domain::lifecycle::REVIEW_ROLLBACK_PAYLOAD, "review_rollback_payload"),
     "gate_passed_payload" => || model_schema(&crate::domain::gates::GATE_PASSED_PAYLOAD, "gate_passed_payload"),
     "gate_failed_payload" => || model_schema(&crate::domain::gates::GATE_FAILED_PAYLOAD, "gate_failed_payload"),
     "token_usage_recorded_payload" => || model_schema(&crate::domain::analytics::TOKEN_USAGE_RECORDED_PAYLOAD, "token_usage_recorded_payload"),

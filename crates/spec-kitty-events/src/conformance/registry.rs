@@ -31,6 +31,41 @@ pub static CONTRACTS: &[Contract] = &[
     },
     // --- lifecycle, gates, analytics, profile invocation, retrospective ---
     Contract {
+        event_type: "MissionCreated",
+        schema: "mission_created_payload",
+        model: &crate::domain::lifecycle::MISSION_CREATED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionClosed",
+        schema: "mission_closed_payload",
+        model: &crate::domain::lifecycle::MISSION_CLOSED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionStarted",
+        schema: "mission_started_payload",
+        model: &crate::domain::lifecycle::MISSION_STARTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionCompleted",
+        schema: "mission_completed_payload",
+        model: &crate::domain::lifecycle::MISSION_COMPLETED_PAYLOAD,
+    },
+    Contract {
+        event_type: "MissionCancelled",
+        schema: "mission_cancelled_payload",
+        model: &crate::domain::lifecycle::MISSION_CANCELLED_PAYLOAD,
+    },
+    Contract {
+        event_type: "PhaseEntered",
+        schema: "phase_entered_payload",
+        model: &crate::domain::lifecycle::PHASE_ENTERED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ReviewRollback",
+        schema: "review_rollback_payload",
+        model: &crate::domain::lifecycle::REVIEW_ROLLBACK_PAYLOAD,
+    },
+    Contract {
         event_type: "GatePassed",
         schema: "gate_passed_payload",
         model: &crate::domain::gates::GATE_PASSED_PAYLOAD,

@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fmt;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, ModelDef, SeqKind, Ty};

@@ -7,7 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use std::fmt;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::ty::TaggedTy;

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
-use std::fmt;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, IntTy, ModelDef, SeqKind, Ty, render_report};

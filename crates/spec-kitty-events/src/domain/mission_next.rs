@@ -4,7 +4,6 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::fmt;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, ModelDef, SeqKind, StrTy, Ty};

@@ -31,8 +31,8 @@ macro_rules! str_enum {
                 out
             }
         }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
         }
         /// The contract of this enum.
         pub static $def: $crate::contract::EnumTy = $crate::contract::EnumTy { name: stringify!($name), description: $desc, values: &[$($text),+] };
@@ -43,6 +43,7 @@ pub mod status;
 // --- lifecycle, gates, analytics, profile invocation, retrospective ---
 pub mod analytics;
 pub mod gates;
+pub mod lifecycle;
 pub mod profile_invocation;
 pub mod retrospective;
 

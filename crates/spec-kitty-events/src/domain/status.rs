@@ -4,7 +4,6 @@ use indexmap::IndexMap;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::fmt;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, ModelDef, SeqKind, Ty, render_report};
