@@ -118,6 +118,10 @@ pub fn replay(kind: ReducerKind, events: &[Event], options: &ReplayOptions) -> R
         ),
 
         // --- decision point, connector, sync ---
+        ReducerKind::Connector => {
+            to_json(crate::domain::connector::reduce_connector_events(events))
+        }
+        ReducerKind::Sync => to_json(crate::domain::sync::reduce_sync_events(events)),
         ReducerKind::DecisionPoint => to_json(
             crate::domain::decision_point::reduce_decision_point_events(events),
         ),

@@ -122,6 +122,20 @@ schemas! {
     "teamspace_ref" => || model_schema(&crate::domain::decision_moment::TEAMSPACE_REF, "teamspace_ref"),
     "thread_ref" => || model_schema(&crate::domain::decision_moment::THREAD_REF, "thread_ref"),
 
+    "connector_provisioned_payload" => || model_schema(&crate::domain::connector::CONNECTOR_PROVISIONED_PAYLOAD, "connector_provisioned_payload"),
+    "connector_health_checked_payload" => || model_schema(&crate::domain::connector::CONNECTOR_HEALTH_CHECKED_PAYLOAD, "connector_health_checked_payload"),
+    "connector_degraded_payload" => || model_schema(&crate::domain::connector::CONNECTOR_DEGRADED_PAYLOAD, "connector_degraded_payload"),
+    "connector_revoked_payload" => || model_schema(&crate::domain::connector::CONNECTOR_REVOKED_PAYLOAD, "connector_revoked_payload"),
+    "connector_reconnected_payload" => || model_schema(&crate::domain::connector::CONNECTOR_RECONNECTED_PAYLOAD, "connector_reconnected_payload"),
+    "sync_ingest_accepted_payload" => || model_schema(&crate::domain::sync::SYNC_INGEST_ACCEPTED_PAYLOAD, "sync_ingest_accepted_payload"),
+    "sync_ingest_rejected_payload" => || model_schema(&crate::domain::sync::SYNC_INGEST_REJECTED_PAYLOAD, "sync_ingest_rejected_payload"),
+    "sync_retry_scheduled_payload" => || model_schema(&crate::domain::sync::SYNC_RETRY_SCHEDULED_PAYLOAD, "sync_retry_scheduled_payload"),
+    "sync_dead_lettered_payload" => || model_schema(&crate::domain::sync::SYNC_DEAD_LETTERED_PAYLOAD, "sync_dead_lettered_payload"),
+    "sync_replay_completed_payload" => || model_schema(&crate::domain::sync::SYNC_REPLAY_COMPLETED_PAYLOAD, "sync_replay_completed_payload"),
+    "external_reference_linked_payload" => || model_schema(&crate::domain::sync::EXTERNAL_REFERENCE_LINKED_PAYLOAD, "external_reference_linked_payload"),
+    "user_connected_payload" => || model_schema(&crate::domain::connector::USER_CONNECTED_PAYLOAD, "user_connected_payload"),
+    "user_disconnected_payload" => || model_schema(&crate::domain::connector::USER_DISCONNECTED_PAYLOAD, "user_disconnected_payload"),
+    "user_connection_status" => || model_schema(&crate::domain::connector::USER_CONNECTION_STATUS, "user_connection_status"),
 }
 
 /// Every schema name, sorted.

@@ -203,6 +203,61 @@ pub static CONTRACTS: &[Contract] = &[
         schema: "decision_point_overridden_payload",
         model: &crate::domain::decision_point::DECISION_POINT_OVERRIDDEN_PAYLOAD,
     },
+    Contract {
+        event_type: "ConnectorProvisioned",
+        schema: "connector_provisioned_payload",
+        model: &crate::domain::connector::CONNECTOR_PROVISIONED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ConnectorHealthChecked",
+        schema: "connector_health_checked_payload",
+        model: &crate::domain::connector::CONNECTOR_HEALTH_CHECKED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ConnectorDegraded",
+        schema: "connector_degraded_payload",
+        model: &crate::domain::connector::CONNECTOR_DEGRADED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ConnectorRevoked",
+        schema: "connector_revoked_payload",
+        model: &crate::domain::connector::CONNECTOR_REVOKED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ConnectorReconnected",
+        schema: "connector_reconnected_payload",
+        model: &crate::domain::connector::CONNECTOR_RECONNECTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "SyncIngestAccepted",
+        schema: "sync_ingest_accepted_payload",
+        model: &crate::domain::sync::SYNC_INGEST_ACCEPTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "SyncIngestRejected",
+        schema: "sync_ingest_rejected_payload",
+        model: &crate::domain::sync::SYNC_INGEST_REJECTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "SyncRetryScheduled",
+        schema: "sync_retry_scheduled_payload",
+        model: &crate::domain::sync::SYNC_RETRY_SCHEDULED_PAYLOAD,
+    },
+    Contract {
+        event_type: "SyncDeadLettered",
+        schema: "sync_dead_lettered_payload",
+        model: &crate::domain::sync::SYNC_DEAD_LETTERED_PAYLOAD,
+    },
+    Contract {
+        event_type: "SyncReplayCompleted",
+        schema: "sync_replay_completed_payload",
+        model: &crate::domain::sync::SYNC_REPLAY_COMPLETED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ExternalReferenceLinked",
+        schema: "external_reference_linked_payload",
+        model: &crate::domain::sync::EXTERNAL_REFERENCE_LINKED_PAYLOAD,
+    },
 ];
 
 /// The contract of `event_type`.

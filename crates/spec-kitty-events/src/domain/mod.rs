@@ -55,5 +55,7 @@ pub mod mission_audit;
 pub mod mission_next;
 
 // --- decision point, connector, sync ---
+pub mod connector;
 pub mod decision_moment;
 pub mod decision_point;
+pub mod sync;

@@ -1,0 +1,259 @@
+//! Sync lifecycle: ingest outcomes with idempotent delivery tracking, external
+//! reference links, and the sync reducer.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::{Arc, LazyLock};
+
+use crate::contract::{Field, IntTy, ModelDef, Ty, render_report};
+use crate::domain::connector::py_repr_str;
+use crate::envelope::Event;
+use crate::ordering::sort_and_dedup;
+
+/// `SyncIngestAccepted`.
+pub const SYNC_INGEST_ACCEPTED: &str = "SyncIngestAccepted";
+/// `SyncIngestRejected`.
+pub const SYNC_INGEST_REJECTED: &str = "SyncIngestRejected";
+/// `SyncRetryScheduled`.
+pub const SYNC_RETRY_SCHEDULED: &str = "SyncRetryScheduled";
+/// `SyncDeadLettered`.
+pub const SYNC_DEAD_LETTERED: &str = "SyncDeadLettered";
+/// `SyncReplayCompleted`.
+pub const SYNC_REPLAY_COMPLETED: &str = "SyncReplayCompleted";
+/// `ExternalReferenceLinked`.
+pub const EXTERNAL_REFERENCE_LINKED: &str = "ExternalReferenceLinked";
+
+fn sync_model(name: &'static str, doc: &'static str, extra: Vec<Field>) -> Arc<ModelDef> {
+    let mut m = ModelDef::new(name, doc)
+        .field(Field::required("delivery_id", Ty::nonempty()))
+        .field(Field::required("source_event_fingerprint", Ty::nonempty()))
+        .field(Field::required("connector_id", Ty::nonempty()))
+        .field(Field::required("mission_id", Ty::nonempty()))
+        .field(Field::required("recorded_at", Ty::DateTime));
+    for f in extra {
+        m = m.field(f);
+    }
+    m.build()
+}
+
+/// The contract of a `SyncIngestAccepted` payload.
+pub static SYNC_INGEST_ACCEPTED_PAYLOAD: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
+    sync_model(
+        "SyncIngestAcceptedPayload",
+        "Payload for SyncIngestAccepted events.",
+        vec![
+            Field::required("ingest_batch_id", Ty::nonempty()),
+            Field::required("ingested_count", IntTy::new().gt(0)),
+        ],
+    )
+});
+
+/// The contract of a `SyncIngestRejected` payload.
+pub static SYNC_INGEST_REJECTED_PAYLOAD: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
+    sync_model(
+        "SyncIngestRejectedPayload",
+        "Payload for SyncIngestRejected events.",
+        vec![
+            Field::required("rejection_reason", Ty::nonempty()),
+            Field::required("rejected_payload_ref", Ty::nonempty()),
+        ],
+    )
+});
+
+/// The contract of a `SyncRetryScheduled` payload.
+pub static SYNC_RETRY_SCHEDULED_PAYLOAD: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
+    sync_model(
+        "SyncRetryScheduledPayload",
+        "Payload for SyncRetryScheduled events.",
+        vec![
+            Field::required("retry_attempt", IntTy::new().ge(1)),
+            Field::required("max_retries", IntTy::new().ge(1)),
+            Field::required("next_retry_at", Ty::DateTime),
+        ],
+    )
+});
+
+/// The contract of a `SyncDeadLettered` payload.
+pub static SYNC_DEAD_LETTERED_PAYLOAD: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
+    sync_model(
+        "SyncDeadLetteredPayload",
+        "Payload for SyncDeadLettered events.",
+        vec![
+            Field::required("failure_reason", Ty::nonempty()),
+            Field::required("total_attempts", IntTy::new().ge(1)),
+            Field::required("dead_letter_ref", Ty::nonempty()),
+        ],
+    )
+});
+
+/// The contract of a `SyncReplayCompleted` payload.
+pub static SYNC_REPLAY_COMPLETED_PAYLOAD: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
+    sync_model(
+        "SyncReplayCompletedPayload",
+        "Payload for SyncReplayCompleted events.",
+        vec![
+            Field::required("replay_id", Ty::nonempty()),
+            Field::required("replayed_count", IntTy::new().ge(0)),
+            Field::required("replay_source", Ty::nonempty()),
+        ],
+    )
+});
+
+/// The contract of an `ExternalReferenceLinked` payload.
+pub static EXTERNAL_REFERENCE_LINKED_PAYLOAD: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
+    ModelDef::new(
+        "ExternalReferenceLinkedPayload",
+        "Payload for ExternalReferenceLinked events.",
+    )
+    .field(Field::required("link_id", Ty::nonempty()))
+    .field(Field::required("connector_id", Ty::nonempty()))
+    .field(Field::required("external_provider", Ty::nonempty()))
+    .field(Field::required("external_ref_type", Ty::nonempty()))
+    .field(Field::required("external_ref_id", Ty::nonempty()))
+    .field(Field::required("external_ref_url", Ty::AnyHttpUrl))
+    .field(Field::required("internal_aggregate_type", Ty::nonempty()))
+    .field(Field::required("internal_aggregate_id", Ty::nonempty()))
+    .field(Field::required("mission_id", Ty::nonempty()))
+    .field(Field::required("linked_by", Ty::nonempty()))
+    .field(Field::required("recorded_at", Ty::DateTime))
+    .build()
+});
+
+/// `(model, outcome, count key)` of each sync event type.
+fn outcome_of(event_type: &str) -> Option<(&'static ModelDef, &'static str, &'static str)> {
+    Some(match event_type {
+        SYNC_INGEST_ACCEPTED => (&SYNC_INGEST_ACCEPTED_PAYLOAD, "accepted", "accepted_count"),
+        SYNC_INGEST_REJECTED => (&SYNC_INGEST_REJECTED_PAYLOAD, "rejected", "rejected_count"),
+        SYNC_RETRY_SCHEDULED => (
+            &SYNC_RETRY_SCHEDULED_PAYLOAD,
+            "retry_scheduled",
+            "retry_count",
+        ),
+        SYNC_DEAD_LETTERED => (
+            &SYNC_DEAD_LETTERED_PAYLOAD,
+            "dead_lettered",
+            "dead_letter_count",
+        ),
+        SYNC_REPLAY_COMPLETED => (
+            &SYNC_REPLAY_COMPLETED_PAYLOAD,
+            "replay_completed",
+            "replay_count",
+        ),
+        _ => return None,
+    })
+}
+
+/// A non-fatal issue met while reducing sync events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncAnomaly {
+    /// `duplicate_delivery_pair`, `malformed_payload` or `unknown_event_type`.
+    pub kind: String,
+    /// The event.
+    pub event_id: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// The projected state of a sync pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReducedSyncState {
+    /// Connector of the last counted outcome.
+    pub connector_id: Option<String>,
+    /// Counts per outcome.
+    pub outcome_counts: IndexMap<String, u64>,
+    /// `(event_id, outcome, delivery_id)` per counted outcome.
+    pub outcome_log: Vec<(String, String, String)>,
+    /// Every `(delivery_id, source_event_fingerprint)` counted, sorted (the reference keeps
+    /// an unordered set).
+    pub seen_delivery_pairs: BTreeSet<(String, String)>,
+    /// Issues met.
+    pub anomalies: Vec<SyncAnomaly>,
+    /// Distinct events seen (all types).
+    pub event_count: u64,
+}
+
+impl Default for ReducedSyncState {
+    fn default() -> Self {
+        let outcome_counts = [
+            "accepted_count",
+            "rejected_count",
+            "retry_count",
+            "dead_letter_count",
+            "replay_count",
+        ]
+        .into_iter()
+        .map(|k| (k.to_owned(), 0))
+        .collect();
+        ReducedSyncState {
+            connector_id: None,
+            outcome_counts,
+            outcome_log: Vec::new(),
+            seen_delivery_pairs: BTreeSet::new(),
+            anomalies: Vec::new(),
+            event_count: 0,
+        }
+    }
+}
+
+/// Replays sync events into outcome counts and log. A `(delivery_id,
+/// source_event_fingerprint)` pair counts once: a repeat is a `duplicate_delivery_pair`
+/// anomaly; malformed payloads are `malformed_payload` anomalies. The result equals the
+/// reference's (its set of pairs, unordered there, is sorted here).
+pub fn reduce_sync_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReducedSyncState {
+    let unique = sort_and_dedup(events);
+    let mut s = ReducedSyncState {
+        event_count: unique.len() as u64,
+        ..Default::default()
+    };
+    for e in unique {
+        let Some((model, outcome, count_key)) = outcome_of(&e.event_type) else {
+            continue;
+        };
+        let payload = match model.validate_object(&e.payload) {
+            Ok(Value::Object(p)) => p,
+            Ok(_) => continue,
+            Err(errors) => {
+                s.anomalies.push(SyncAnomaly {
+                    kind: "malformed_payload".into(),
+                    event_id: e.event_id.clone(),
+                    message: format!(
+                        "Payload validation failed for {}: {}",
+                        py_repr_str(&e.event_type),
+                        render_report(model.name, &errors)
+                    ),
+                });
+                continue;
+            }
+        };
+        let text = |k: &str| {
+            payload
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let pair = (text("delivery_id"), text("source_event_fingerprint"));
+        if s.seen_delivery_pairs.contains(&pair) {
+            s.anomalies.push(SyncAnomaly {
+                kind: "duplicate_delivery_pair".into(),
+                event_id: e.event_id.clone(),
+                message: format!(
+                    "Duplicate (delivery_id, source_event_fingerprint) pair: ({}, {})",
+                    py_repr_str(&pair.0),
+                    py_repr_str(&pair.1)
+                ),
+            });
+            continue;
+        }
+        s.connector_id = Some(text("connector_id"));
+        if let Some(c) = s.outcome_counts.get_mut(count_key) {
+            *c += 1;
+        }
+        s.outcome_log
+            .push((e.event_id.clone(), outcome.to_owned(), pair.0.clone()));
+        s.seen_delivery_pairs.insert(pair);
+    }
+    s
+}
