@@ -98,7 +98,6 @@ pub struct ReplayOptions {
 /// assert_eq!(state["event_count"], 0);
 /// ```
 pub fn replay(kind: ReducerKind, events: &[Event], options: &ReplayOptions) -> Result<Value> {
-    let _ = options;
     match kind {
         ReducerKind::Status => to_json(crate::domain::status::reduce_status_events(events)),
         // --- lifecycle ---
@@ -107,6 +106,10 @@ pub fn replay(kind: ReducerKind, events: &[Event], options: &ReplayOptions) -> R
         }
 
         // --- collaboration, glossary ---
+        ReducerKind::Glossary => to_json(crate::domain::glossary::reduce_glossary_events(
+            events,
+            options.mode != Mode::Permissive,
+        )?),
 
         // --- mission-next, dossier, mission audit ---
         ReducerKind::MissionNext => to_json(

@@ -87,6 +87,15 @@ schemas! {
     "retrospective_skipped_payload" => || model_schema(&crate::domain::retrospective::RETROSPECTIVE_SKIPPED_PAYLOAD, "retrospective_skipped_payload"),
 
     // --- collaboration, glossary ---
+    "glossary_scope_activated_payload" => || model_schema(&crate::domain::glossary::GLOSSARY_SCOPE_ACTIVATED_PAYLOAD, "glossary_scope_activated_payload"),
+    "term_candidate_observed_payload" => || model_schema(&crate::domain::glossary::TERM_CANDIDATE_OBSERVED_PAYLOAD, "term_candidate_observed_payload"),
+    "semantic_check_evaluated_payload" => || model_schema(&crate::domain::glossary::SEMANTIC_CHECK_EVALUATED_PAYLOAD, "semantic_check_evaluated_payload"),
+    "glossary_clarification_requested_payload" => || model_schema(&crate::domain::glossary::GLOSSARY_CLARIFICATION_REQUESTED_PAYLOAD, "glossary_clarification_requested_payload"),
+    "glossary_clarification_resolved_payload" => || model_schema(&crate::domain::glossary::GLOSSARY_CLARIFICATION_RESOLVED_PAYLOAD, "glossary_clarification_resolved_payload"),
+    "glossary_sense_updated_payload" => || model_schema(&crate::domain::glossary::GLOSSARY_SENSE_UPDATED_PAYLOAD, "glossary_sense_updated_payload"),
+    "generation_blocked_by_semantic_conflict_payload" => || model_schema(&crate::domain::glossary::GENERATION_BLOCKED_BY_SEMANTIC_CONFLICT_PAYLOAD, "generation_blocked_by_semantic_conflict_payload"),
+    "glossary_strictness_set_payload" => || model_schema(&crate::domain::glossary::GLOSSARY_STRICTNESS_SET_PAYLOAD, "glossary_strictness_set_payload"),
+    "semantic_conflict_entry" => || model_schema(&crate::domain::glossary::SEMANTIC_CONFLICT_ENTRY, "semantic_conflict_entry"),
 
     // --- mission-next, dossier, mission audit ---
     "artifact_identity" => || model_schema(&crate::domain::dossier::ARTIFACT_IDENTITY, "artifact_identity"),

@@ -101,6 +101,46 @@ pub static CONTRACTS: &[Contract] = &[
         model: &crate::domain::retrospective::RETROSPECTIVE_SKIPPED_PAYLOAD,
     },
     // --- collaboration, glossary ---
+    Contract {
+        event_type: "GlossaryScopeActivated",
+        schema: "glossary_scope_activated_payload",
+        model: &crate::domain::glossary::GLOSSARY_SCOPE_ACTIVATED_PAYLOAD,
+    },
+    Contract {
+        event_type: "TermCandidateObserved",
+        schema: "term_candidate_observed_payload",
+        model: &crate::domain::glossary::TERM_CANDIDATE_OBSERVED_PAYLOAD,
+    },
+    Contract {
+        event_type: "SemanticCheckEvaluated",
+        schema: "semantic_check_evaluated_payload",
+        model: &crate::domain::glossary::SEMANTIC_CHECK_EVALUATED_PAYLOAD,
+    },
+    Contract {
+        event_type: "GlossaryClarificationRequested",
+        schema: "glossary_clarification_requested_payload",
+        model: &crate::domain::glossary::GLOSSARY_CLARIFICATION_REQUESTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "GlossaryClarificationResolved",
+        schema: "glossary_clarification_resolved_payload",
+        model: &crate::domain::glossary::GLOSSARY_CLARIFICATION_RESOLVED_PAYLOAD,
+    },
+    Contract {
+        event_type: "GlossarySenseUpdated",
+        schema: "glossary_sense_updated_payload",
+        model: &crate::domain::glossary::GLOSSARY_SENSE_UPDATED_PAYLOAD,
+    },
+    Contract {
+        event_type: "GenerationBlockedBySemanticConflict",
+        schema: "generation_blocked_by_semantic_conflict_payload",
+        model: &crate::domain::glossary::GENERATION_BLOCKED_BY_SEMANTIC_CONFLICT_PAYLOAD,
+    },
+    Contract {
+        event_type: "GlossaryStrictnessSet",
+        schema: "glossary_strictness_set_payload",
+        model: &crate::domain::glossary::GLOSSARY_STRICTNESS_SET_PAYLOAD,
+    },
     // --- mission-next, dossier, mission audit ---
     Contract {
         event_type: "MissionRunStarted",
