@@ -102,6 +102,76 @@ pub static CONTRACTS: &[Contract] = &[
     },
     // --- collaboration, glossary ---
     Contract {
+        event_type: "ParticipantInvited",
+        schema: "participant_invited_payload",
+        model: &crate::domain::collaboration::PARTICIPANT_INVITED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ParticipantJoined",
+        schema: "participant_joined_payload",
+        model: &crate::domain::collaboration::PARTICIPANT_JOINED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ParticipantLeft",
+        schema: "participant_left_payload",
+        model: &crate::domain::collaboration::PARTICIPANT_LEFT_PAYLOAD,
+    },
+    Contract {
+        event_type: "PresenceHeartbeat",
+        schema: "presence_heartbeat_payload",
+        model: &crate::domain::collaboration::PRESENCE_HEARTBEAT_PAYLOAD,
+    },
+    Contract {
+        event_type: "DriveIntentSet",
+        schema: "drive_intent_set_payload",
+        model: &crate::domain::collaboration::DRIVE_INTENT_SET_PAYLOAD,
+    },
+    Contract {
+        event_type: "FocusChanged",
+        schema: "focus_changed_payload",
+        model: &crate::domain::collaboration::FOCUS_CHANGED_PAYLOAD,
+    },
+    Contract {
+        event_type: "PromptStepExecutionStarted",
+        schema: "prompt_step_execution_started_payload",
+        model: &crate::domain::collaboration::PROMPT_STEP_EXECUTION_STARTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "PromptStepExecutionCompleted",
+        schema: "prompt_step_execution_completed_payload",
+        model: &crate::domain::collaboration::PROMPT_STEP_EXECUTION_COMPLETED_PAYLOAD,
+    },
+    Contract {
+        event_type: "ConcurrentDriverWarning",
+        schema: "concurrent_driver_warning_payload",
+        model: &crate::domain::collaboration::CONCURRENT_DRIVER_WARNING_PAYLOAD,
+    },
+    Contract {
+        event_type: "PotentialStepCollisionDetected",
+        schema: "potential_step_collision_detected_payload",
+        model: &crate::domain::collaboration::POTENTIAL_STEP_COLLISION_DETECTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "WarningAcknowledged",
+        schema: "warning_acknowledged_payload",
+        model: &crate::domain::collaboration::WARNING_ACKNOWLEDGED_PAYLOAD,
+    },
+    Contract {
+        event_type: "CommentPosted",
+        schema: "comment_posted_payload",
+        model: &crate::domain::collaboration::COMMENT_POSTED_PAYLOAD,
+    },
+    Contract {
+        event_type: "DecisionCaptured",
+        schema: "decision_captured_payload",
+        model: &crate::domain::collaboration::DECISION_CAPTURED_PAYLOAD,
+    },
+    Contract {
+        event_type: "SessionLinked",
+        schema: "session_linked_payload",
+        model: &crate::domain::collaboration::SESSION_LINKED_PAYLOAD,
+    },
+    Contract {
         event_type: "GlossaryScopeActivated",
         schema: "glossary_scope_activated_payload",
         model: &crate::domain::glossary::GLOSSARY_SCOPE_ACTIVATED_PAYLOAD,

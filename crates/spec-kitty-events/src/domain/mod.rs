@@ -48,6 +48,7 @@ pub mod profile_invocation;
 pub mod retrospective;
 
 // --- collaboration, glossary ---
+pub mod collaboration;
 pub mod glossary;
 
 // --- mission-next, dossier, mission audit ---
