@@ -106,6 +106,13 @@ pub fn replay(kind: ReducerKind, events: &[Event], options: &ReplayOptions) -> R
         }
 
         // --- collaboration, glossary ---
+        ReducerKind::Collaboration => {
+            to_json(crate::domain::collaboration::reduce_collaboration_events(
+                events,
+                options.mode != Mode::Permissive,
+                options.roster.as_ref().and_then(Value::as_object),
+            )?)
+        }
         ReducerKind::Glossary => to_json(crate::domain::glossary::reduce_glossary_events(
             events,
             options.mode != Mode::Permissive,

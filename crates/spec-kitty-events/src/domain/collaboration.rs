@@ -155,3 +155,619 @@ pub fn model_of(event_type: &str) -> Option<&'static ModelDef> {
         _ => return None,
     })
 }
+
+use crate::domain::connector::py_repr_str;
+use crate::envelope::Event;
+use crate::error::{Error, Result};
+use crate::ordering::sort_and_dedup;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+/// A non-fatal issue met while reducing collaboration events (permissive mode).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollaborationAnomaly {
+    /// The event.
+    pub event_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// What was wrong.
+    pub reason: String,
+}
+
+/// A warning and its acknowledgements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarningEntry {
+    /// Warning id.
+    pub warning_id: String,
+    /// The event that raised (or first referenced) it.
+    pub event_id: String,
+    /// `ConcurrentDriverWarning`, `PotentialStepCollisionDetected` or `UnknownWarning`.
+    pub warning_type: String,
+    /// Participants concerned.
+    pub participant_ids: Vec<String>,
+    /// Acknowledgement per participant.
+    pub acknowledgements: IndexMap<String, String>,
+}
+
+/// A captured decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionEntry {
+    /// Decision id.
+    pub decision_id: String,
+    /// The event.
+    pub event_id: String,
+    /// Who decided.
+    pub participant_id: String,
+    /// About what.
+    pub topic: String,
+    /// What was chosen.
+    pub chosen_option: String,
+    /// The warning it answers.
+    pub referenced_warning_id: Option<String>,
+}
+
+/// A posted comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentEntry {
+    /// Comment id.
+    pub comment_id: String,
+    /// The event.
+    pub event_id: String,
+    /// Author.
+    pub participant_id: String,
+    /// Text.
+    pub content: String,
+    /// The comment it answers.
+    pub reply_to: Option<String>,
+}
+
+/// The projected collaboration state. Identities are kept as their normalised JSON; the
+/// reference's unordered sets (`active_drivers`, `participants_by_focus` values) are
+/// sorted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ReducedCollaborationState {
+    /// Mission of the first collaboration event.
+    pub mission_id: String,
+    /// Active participants.
+    pub participants: IndexMap<String, Value>,
+    /// Participants who left.
+    pub departed_participants: IndexMap<String, Value>,
+    /// Last heartbeat per participant.
+    pub presence: IndexMap<String, String>,
+    /// Participants driving.
+    pub active_drivers: BTreeSet<String>,
+    /// Focus per participant.
+    pub focus_by_participant: IndexMap<String, Value>,
+    /// Participants per focus key (`type:id`).
+    pub participants_by_focus: IndexMap<String, BTreeSet<String>>,
+    /// Warnings in first-seen order.
+    pub warnings: Vec<WarningEntry>,
+    /// Decisions in order.
+    pub decisions: Vec<DecisionEntry>,
+    /// Comments in order.
+    pub comments: Vec<CommentEntry>,
+    /// Open step executions per participant.
+    pub active_executions: IndexMap<String, Vec<String>>,
+    /// Linked sessions per participant.
+    pub linked_sessions: IndexMap<String, Vec<String>>,
+    /// Issues met (permissive mode).
+    pub anomalies: Vec<CollaborationAnomaly>,
+    /// Distinct collaboration events.
+    pub event_count: u64,
+    /// The last collaboration event in replay order.
+    pub last_processed_event_id: Option<String>,
+}
+
+struct Reducer<'e> {
+    strict: bool,
+    st: ReducedCollaborationState,
+    invited: IndexMap<String, Value>,
+    warnings: IndexMap<String, (String, String, Vec<Value>, IndexMap<String, Value>)>,
+    executions: IndexMap<String, Vec<Value>>,
+    links: IndexMap<String, Vec<Value>>,
+    _events: std::marker::PhantomData<&'e Event>,
+}
+
+/// A string field of an entry the reference builds with a model (it refuses the log when
+/// the value is not a string).
+fn entry_text(e: &Event, v: Option<&Value>, model: &str, field: &str) -> Result<String> {
+    match v {
+        None => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(Error::Replay {
+            event_id: e.event_id.clone(),
+            reason: format!(
+                "1 validation error for {model}\n{field}\n  Input should be a valid string [type=string_type]"
+            ),
+        }),
+    }
+}
+
+fn entry_opt_text(
+    e: &Event,
+    v: Option<&Value>,
+    model: &str,
+    field: &str,
+) -> Result<Option<String>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        other => entry_text(e, other, model, field).map(Some),
+    }
+}
+
+fn participant_of(p: &Map<String, Value>) -> Option<String> {
+    p.get("participant_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => py_repr_str(s),
+        other => other.to_string(),
+    }
+}
+
+impl<'e> Reducer<'e> {
+    fn anomaly(&mut self, e: &Event, reason: String) {
+        self.st.anomalies.push(CollaborationAnomaly {
+            event_id: e.event_id.clone(),
+            event_type: e.event_type.clone(),
+            reason,
+        });
+    }
+
+    fn refuse(e: &Event, reason: String) -> Error {
+        Error::Replay {
+            event_id: e.event_id.clone(),
+            reason,
+        }
+    }
+
+    /// Whether `pid` is an active participant; otherwise an anomaly, or a refusal in
+    /// strict mode.
+    fn active(&mut self, pid: &Value, e: &Event) -> Result<bool> {
+        let key = pid.as_str().unwrap_or_default();
+        if pid.is_string() && self.st.participants.contains_key(key) {
+            return Ok(true);
+        }
+        if pid.is_string() && self.st.departed_participants.contains_key(key) {
+            if self.strict {
+                return Err(Self::refuse(
+                    e,
+                    format!(
+                        "Participant {} has departed (event_id={}, event_type={})",
+                        key_text(pid),
+                        e.event_id,
+                        e.event_type
+                    ),
+                ));
+            }
+            self.anomaly(e, format!("Participant {} has departed", key_text(pid)));
+            return Ok(false);
+        }
+        if self.strict {
+            return Err(Self::refuse(
+                e,
+                format!(
+                    "Unknown participant {} in event {} (type={}). Not in mission roster.",
+                    key_text(pid),
+                    e.event_id,
+                    e.event_type
+                ),
+            ));
+        }
+        self.anomaly(e, format!("Unknown participant {}", key_text(pid)));
+        Ok(false)
+    }
+
+    fn unfocus(&mut self, pid: &str) {
+        if let Some(key) = self.st.focus_by_participant.get(pid).map(focus_key) {
+            if let Some(set) = self.st.participants_by_focus.get_mut(&key) {
+                set.remove(pid);
+                if set.is_empty() {
+                    self.st.participants_by_focus.shift_remove(&key);
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, e: &'e Event) -> Result<()> {
+        let p = &e.payload;
+        let et = e.event_type.as_str();
+        let pid = participant_of(p);
+        match et {
+            "ParticipantInvited" | "ParticipantJoined" => {
+                let Some(pid) = pid else {
+                    return Ok(self.anomaly(e, "Missing participant_id in payload".into()));
+                };
+                let identity = match p
+                    .get("participant_identity")
+                    .unwrap_or(&Value::Object(Map::new()))
+                {
+                    Value::Object(m) => PARTICIPANT_IDENTITY.validate_object(m).ok(),
+                    _ => None,
+                };
+                let Some(identity) = identity else {
+                    return Ok(self.anomaly(e, "Invalid participant_identity in payload".into()));
+                };
+                if et == "ParticipantInvited" {
+                    if self.st.participants.contains_key(&pid) || self.invited.contains_key(&pid) {
+                        self.anomaly(
+                            e,
+                            format!(
+                                "Participant {} already invited or active (duplicate invite)",
+                                py_repr_str(&pid)
+                            ),
+                        );
+                    } else {
+                        self.invited.insert(pid, identity);
+                    }
+                } else if self.st.participants.contains_key(&pid)
+                    && !self.st.departed_participants.contains_key(&pid)
+                {
+                    self.anomaly(
+                        e,
+                        format!("Duplicate join for participant {}", py_repr_str(&pid)),
+                    );
+                } else {
+                    self.st.departed_participants.shift_remove(&pid);
+                    self.invited.shift_remove(&pid);
+                    self.st.participants.insert(pid, identity);
+                }
+            }
+            "ParticipantLeft" => {
+                let Some(pid) = pid else {
+                    return Ok(self.anomaly(e, "Missing participant_id in payload".into()));
+                };
+                let Some(identity) = self.st.participants.shift_remove(&pid) else {
+                    self.anomaly(
+                        e,
+                        format!(
+                            "Participant {} not in roster (duplicate leave or unknown)",
+                            py_repr_str(&pid)
+                        ),
+                    );
+                    return Ok(());
+                };
+                self.st.departed_participants.insert(pid.clone(), identity);
+                self.st.active_drivers.remove(&pid);
+                self.unfocus(&pid);
+                self.st.focus_by_participant.shift_remove(&pid);
+                self.st.presence.shift_remove(&pid);
+                self.executions.shift_remove(&pid);
+            }
+            "PresenceHeartbeat" => {
+                let Some(pid) = pid else { return Ok(()) };
+                if self.st.departed_participants.contains_key(&pid)
+                    && !self.st.participants.contains_key(&pid)
+                {
+                    if self.strict {
+                        return Err(Self::refuse(
+                            e,
+                            format!(
+                                "Participant {} has departed (event_id={}, event_type={et})",
+                                py_repr_str(&pid),
+                                e.event_id
+                            ),
+                        ));
+                    }
+                    self.anomaly(e, format!("Participant {} has departed", py_repr_str(&pid)));
+                    self.st.presence.insert(pid, e.timestamp.to_json_string());
+                    return Ok(());
+                }
+                if self.active(&Value::String(pid.clone()), e)? {
+                    self.st.presence.insert(pid, e.timestamp.to_json_string());
+                }
+            }
+            _ => return self.apply_rest(e, pid),
+        }
+        Ok(())
+    }
+
+    fn apply_rest(&mut self, e: &'e Event, pid: Option<String>) -> Result<()> {
+        let p = &e.payload;
+        let et = e.event_type.as_str();
+        match et {
+            "ConcurrentDriverWarning" | "PotentialStepCollisionDetected" => {
+                let Some(wid) = p
+                    .get("warning_id")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                else {
+                    return Ok(());
+                };
+                let Some(Value::Array(pids)) = p.get("participant_ids") else {
+                    return Ok(());
+                };
+                for x in pids {
+                    self.active(x, e)?;
+                }
+                let acks = self
+                    .warnings
+                    .get(wid)
+                    .map(|w| w.3.clone())
+                    .unwrap_or_default();
+                self.warnings.insert(
+                    wid.to_owned(),
+                    (e.event_id.clone(), et.to_owned(), pids.clone(), acks),
+                );
+                return Ok(());
+            }
+            _ => {}
+        }
+        let Some(pid) = pid else { return Ok(()) };
+        if !self.active(&Value::String(pid.clone()), e)? {
+            return Ok(());
+        }
+        match et {
+            "DriveIntentSet" => match p.get("intent").and_then(Value::as_str) {
+                Some("active") => {
+                    self.st.active_drivers.insert(pid);
+                }
+                Some("inactive") => {
+                    self.st.active_drivers.remove(&pid);
+                }
+                _ => {}
+            },
+            "FocusChanged" => {
+                let target = match p.get("focus_target").unwrap_or(&Value::Object(Map::new())) {
+                    Value::Object(m) => FOCUS_TARGET.validate_object(m).ok(),
+                    _ => None,
+                };
+                let Some(target) = target else {
+                    return Ok(self.anomaly(e, "Invalid focus_target in payload".into()));
+                };
+                self.unfocus(&pid);
+                let key = focus_key(&target);
+                self.st.focus_by_participant.insert(pid.clone(), target);
+                self.st
+                    .participants_by_focus
+                    .entry(key)
+                    .or_default()
+                    .insert(pid);
+            }
+            "PromptStepExecutionStarted" => {
+                let step = p
+                    .get("step_id")
+                    .cloned()
+                    .unwrap_or(Value::String(String::new()));
+                self.executions.entry(pid).or_default().push(step);
+            }
+            "PromptStepExecutionCompleted" => {
+                let step = p
+                    .get("step_id")
+                    .cloned()
+                    .unwrap_or(Value::String(String::new()));
+                let found = self
+                    .executions
+                    .get(&pid)
+                    .and_then(|steps| steps.iter().position(|s| *s == step));
+                match found {
+                    Some(i) => {
+                        if let Some(steps) = self.executions.get_mut(&pid) {
+                            steps.remove(i);
+                        }
+                    }
+                    None => {
+                        if self.strict {
+                            return Err(Self::refuse(
+                                e,
+                                format!(
+                                    "No matching PromptStepExecutionStarted for step {} by participant {} (event_id={}, event_type={et})",
+                                    key_text(&step),
+                                    py_repr_str(&pid),
+                                    e.event_id
+                                ),
+                            ));
+                        }
+                        self.anomaly(
+                            e,
+                            format!("No matching PromptStepExecutionStarted for step {} by participant {}", key_text(&step), py_repr_str(&pid)),
+                        );
+                    }
+                }
+            }
+            "WarningAcknowledged" => {
+                let wid = p
+                    .get("warning_id")
+                    .cloned()
+                    .unwrap_or(Value::String(String::new()));
+                let ack = p
+                    .get("acknowledgement")
+                    .cloned()
+                    .unwrap_or(Value::String(String::new()));
+                let key = wid.as_str().map(str::to_owned);
+                match key.as_ref().and_then(|k| self.warnings.get_mut(k)) {
+                    Some(w) => {
+                        w.3.insert(pid, ack);
+                    }
+                    None => {
+                        if self.strict {
+                            return Err(Self::refuse(
+                                e,
+                                format!(
+                                    "Warning {} not found (event_id={}, event_type={et})",
+                                    key_text(&wid),
+                                    e.event_id
+                                ),
+                            ));
+                        }
+                        self.anomaly(e, format!("Warning {} not found", key_text(&wid)));
+                        let mut acks = IndexMap::new();
+                        acks.insert(pid.clone(), ack);
+                        let k = key.unwrap_or_else(|| wid.to_string());
+                        self.warnings.insert(
+                            k,
+                            (
+                                e.event_id.clone(),
+                                "UnknownWarning".into(),
+                                vec![Value::String(pid)],
+                                acks,
+                            ),
+                        );
+                    }
+                }
+            }
+            "CommentPosted" => {
+                let entry = CommentEntry {
+                    comment_id: entry_text(e, p.get("comment_id"), "CommentEntry", "comment_id")?,
+                    event_id: e.event_id.clone(),
+                    participant_id: pid,
+                    content: entry_text(e, p.get("content"), "CommentEntry", "content")?,
+                    reply_to: entry_opt_text(e, p.get("reply_to"), "CommentEntry", "reply_to")?,
+                };
+                self.st.comments.push(entry);
+            }
+            "DecisionCaptured" => {
+                let entry = DecisionEntry {
+                    decision_id: entry_text(
+                        e,
+                        p.get("decision_id"),
+                        "DecisionEntry",
+                        "decision_id",
+                    )?,
+                    event_id: e.event_id.clone(),
+                    participant_id: pid,
+                    topic: entry_text(e, p.get("topic"), "DecisionEntry", "topic")?,
+                    chosen_option: entry_text(
+                        e,
+                        p.get("chosen_option"),
+                        "DecisionEntry",
+                        "chosen_option",
+                    )?,
+                    referenced_warning_id: entry_opt_text(
+                        e,
+                        p.get("referenced_warning_id"),
+                        "DecisionEntry",
+                        "referenced_warning_id",
+                    )?,
+                };
+                self.st.decisions.push(entry);
+            }
+            "SessionLinked" => {
+                let linked = p
+                    .get("linked_session_id")
+                    .cloned()
+                    .unwrap_or(Value::String(String::new()));
+                self.links.entry(pid).or_default().push(linked);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Builds the final state; the entries must hold strings where the reference's models
+    /// require them (it refuses the log otherwise).
+    fn finish(mut self, last: &Event) -> Result<ReducedCollaborationState> {
+        let text = |v: Option<&Value>, default: &str, what: &str| -> Result<String> {
+            match v {
+                None => Ok(default.to_owned()),
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(_) => Err(Error::Replay {
+                    event_id: last.event_id.clone(),
+                    reason: format!(
+                        "1 validation error for {what}\n  Input should be a valid string [type=string_type]"
+                    ),
+                }),
+            }
+        };
+        let strings = |items: Vec<Value>, what: &str| -> Result<Vec<String>> {
+            items.iter().map(|v| text(Some(v), "", what)).collect()
+        };
+        for (wid, (event_id, kind, pids, acks)) in std::mem::take(&mut self.warnings) {
+            let acknowledgements = acks
+                .into_iter()
+                .map(|(k, v)| Ok((k, text(Some(&v), "", "WarningEntry")?)))
+                .collect::<Result<_>>()?;
+            self.st.warnings.push(WarningEntry {
+                warning_id: wid,
+                event_id,
+                warning_type: kind,
+                participant_ids: strings(pids, "WarningEntry")?,
+                acknowledgements,
+            });
+        }
+        for (pid, steps) in std::mem::take(&mut self.executions) {
+            self.st
+                .active_executions
+                .insert(pid, strings(steps, "ReducedCollaborationState")?);
+        }
+        for (pid, links) in std::mem::take(&mut self.links) {
+            self.st
+                .linked_sessions
+                .insert(pid, strings(links, "ReducedCollaborationState")?);
+        }
+        Ok(self.st)
+    }
+}
+
+fn focus_key(target: &Value) -> String {
+    let f = |k: &str| {
+        target
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    format!("{}:{}", f("target_type"), f("target_id"))
+}
+
+/// Replays collaboration events (other types are ignored) into the roster, presence,
+/// drivers, focus, warnings, decisions, comments, executions and linked sessions.
+///
+/// `strict` (the reference's default) refuses the log on an unknown or departed
+/// participant, an unmatched step completion or an acknowledgement of an unknown warning;
+/// permissive mode records anomalies instead. `roster` seeds participants (participant id
+/// → identity). The result equals the reference's.
+pub fn reduce_collaboration_events<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+    strict: bool,
+    roster: Option<&Map<String, Value>>,
+) -> Result<ReducedCollaborationState> {
+    let unique = sort_and_dedup(
+        events
+            .into_iter()
+            .filter(|e| model_of(&e.event_type).is_some()),
+    );
+    let Some(last) = unique.last().copied() else {
+        return Ok(ReducedCollaborationState::default());
+    };
+    let mut r = Reducer {
+        strict,
+        st: ReducedCollaborationState {
+            event_count: unique.len() as u64,
+            last_processed_event_id: Some(last.event_id.clone()),
+            ..Default::default()
+        },
+        invited: IndexMap::new(),
+        warnings: IndexMap::new(),
+        executions: IndexMap::new(),
+        links: IndexMap::new(),
+        _events: std::marker::PhantomData,
+    };
+    if let Some(roster) = roster {
+        for (pid, identity) in roster {
+            let normalized = PARTICIPANT_IDENTITY.validate(identity).map_err(|errors| {
+                Error::InvalidArgument(format!(
+                    "roster entry {pid}: {}",
+                    crate::contract::render_report("ParticipantIdentity", &errors)
+                ))
+            })?;
+            r.st.participants.insert(pid.clone(), normalized);
+        }
+    }
+    r.st.mission_id = unique[0]
+        .payload
+        .get("mission_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    for e in &unique {
+        r.apply(e)?;
+    }
+    r.finish(last)
+}
