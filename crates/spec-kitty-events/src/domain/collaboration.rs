@@ -260,11 +260,14 @@ pub struct ReducedCollaborationState {
     pub last_processed_event_id: Option<String>,
 }
 
+/// A warning as collected: raising event, type, participants, acknowledgements.
+type PendingWarning = (String, String, Vec<Value>, IndexMap<String, Value>);
+
 struct Reducer<'e> {
     strict: bool,
     st: ReducedCollaborationState,
     invited: IndexMap<String, Value>,
-    warnings: IndexMap<String, (String, String, Vec<Value>, IndexMap<String, Value>)>,
+    warnings: IndexMap<String, PendingWarning>,
     executions: IndexMap<String, Vec<Value>>,
     links: IndexMap<String, Vec<Value>>,
     _events: std::marker::PhantomData<&'e Event>,
@@ -365,12 +368,12 @@ impl<'e> Reducer<'e> {
     }
 
     fn unfocus(&mut self, pid: &str) {
-        if let Some(key) = self.st.focus_by_participant.get(pid).map(focus_key) {
-            if let Some(set) = self.st.participants_by_focus.get_mut(&key) {
-                set.remove(pid);
-                if set.is_empty() {
-                    self.st.participants_by_focus.shift_remove(&key);
-                }
+        if let Some(key) = self.st.focus_by_participant.get(pid).map(focus_key)
+            && let Some(set) = self.st.participants_by_focus.get_mut(&key)
+        {
+            set.remove(pid);
+            if set.is_empty() {
+                self.st.participants_by_focus.shift_remove(&key);
             }
         }
     }
@@ -382,7 +385,8 @@ impl<'e> Reducer<'e> {
         match et {
             "ParticipantInvited" | "ParticipantJoined" => {
                 let Some(pid) = pid else {
-                    return Ok(self.anomaly(e, "Missing participant_id in payload".into()));
+                    self.anomaly(e, "Missing participant_id in payload".into());
+                    return Ok(());
                 };
                 let identity = match p
                     .get("participant_identity")
@@ -392,7 +396,8 @@ impl<'e> Reducer<'e> {
                     _ => None,
                 };
                 let Some(identity) = identity else {
-                    return Ok(self.anomaly(e, "Invalid participant_identity in payload".into()));
+                    self.anomaly(e, "Invalid participant_identity in payload".into());
+                    return Ok(());
                 };
                 if et == "ParticipantInvited" {
                     if self.st.participants.contains_key(&pid) || self.invited.contains_key(&pid) {
@@ -421,7 +426,8 @@ impl<'e> Reducer<'e> {
             }
             "ParticipantLeft" => {
                 let Some(pid) = pid else {
-                    return Ok(self.anomaly(e, "Missing participant_id in payload".into()));
+                    self.anomaly(e, "Missing participant_id in payload".into());
+                    return Ok(());
                 };
                 let Some(identity) = self.st.participants.shift_remove(&pid) else {
                     self.anomaly(
@@ -519,7 +525,8 @@ impl<'e> Reducer<'e> {
                     _ => None,
                 };
                 let Some(target) = target else {
-                    return Ok(self.anomaly(e, "Invalid focus_target in payload".into()));
+                    self.anomaly(e, "Invalid focus_target in payload".into());
+                    return Ok(());
                 };
                 self.unfocus(&pid);
                 let key = focus_key(&target);
