@@ -111,3 +111,21 @@ fn bundled_fixtures_carry_the_reference_verdict() {
     assert_eq!(report.agreed, report.total);
     assert_eq!(report.total, checked);
 }
+
+#[test]
+fn bundled_fixtures_cover_every_registered_type_both_ways() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let manifest = Manifest::load(&dir).unwrap();
+    for contract in registry::CONTRACTS {
+        for valid in [true, false] {
+            assert!(
+                manifest.fixtures.iter().any(|e| e.is_verdict()
+                    && e.event_type == contract.event_type
+                    && e.expected_valid() == valid),
+                "{} has no {} bundled fixture",
+                contract.event_type,
+                if valid { "valid" } else { "invalid" }
+            );
+        }
+    }
+}
