@@ -595,3 +595,122 @@ fn log_uses_the_project_store_by_default() {
     let out = run(&["log", "--store", "mysql://nope", "stats"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn glossary_event(id: &str, clock: u64, event_type: &str, payload: Value) -> Value {
+    let mut e = envelope(id, clock, payload);
+    e["event_type"] = json!(event_type);
+    e
+}
+
+#[test]
+fn replay_refusals_print_no_state_and_name_the_event() {
+    // A term observed in a scope that was never activated: strict mode (the default)
+    // refuses the log, permissive mode records an anomaly.
+    let observed = glossary_event(
+        "01ARZ3NDEKTSV4RRFFQ69G5FA1",
+        1,
+        "TermCandidateObserved",
+        json!({"mission_id": "m", "scope_id": "team", "step_id": "s1", "term_surface": "lane", "confidence": 0.5, "actor": "a"}),
+    );
+    let out = run_stdin(
+        &["replay", "--reducer", "glossary", "--format", "json"],
+        &observed.to_string(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no state is printed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("01ARZ3NDEKTSV4RRFFQ69G5FA1") && err.contains("unactivated scope 'team'"),
+        "{err}"
+    );
+    let out = run_stdin(
+        &[
+            "replay",
+            "--reducer",
+            "glossary",
+            "--mode",
+            "permissive",
+            "--format",
+            "json",
+        ],
+        &observed.to_string(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let state: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        state["anomalies"][0]["reason"],
+        "References unactivated scope 'team'"
+    );
+}
+
+#[test]
+fn replay_collaboration_with_a_roster() {
+    let heartbeat = glossary_event(
+        "01ARZ3NDEKTSV4RRFFQ69G5FA1",
+        1,
+        "PresenceHeartbeat",
+        json!({"participant_id": "p1", "mission_id": "m"}),
+    );
+    let out = run_stdin(
+        &["replay", "--reducer", "collaboration", "--format", "json"],
+        &heartbeat.to_string(),
+    );
+    assert_eq!(out.status.code(), Some(1), "p1 is not on the roster");
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.json");
+    std::fs::write(
+        &roster,
+        json!({"p1": {"participant_id": "p1", "participant_type": "human"}}).to_string(),
+    )
+    .unwrap();
+    let out = run_stdin(
+        &[
+            "replay",
+            "--reducer",
+            "collaboration",
+            "--roster",
+            roster.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &heartbeat.to_string(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let state: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(state["presence"]["p1"], "2026-11-01T10:00:00Z");
+}
+
+#[test]
+fn every_reducer_replays_the_example_log() {
+    for reducer in [
+        "status",
+        "lifecycle",
+        "collaboration",
+        "glossary",
+        "mission-next",
+        "dossier",
+        "mission-audit",
+        "decision-point",
+        "connector",
+        "sync",
+    ] {
+        let out = run(&[
+            "replay",
+            "--reducer",
+            reducer,
+            "--format",
+            "json",
+            example().to_str().unwrap(),
+        ]);
+        assert!(
+            serde_json::from_slice::<Value>(&out.stdout).is_ok(),
+            "{reducer}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
