@@ -7,8 +7,11 @@
 
 mod mission_support;
 
-use mission_support::{Rng, assemble, noise};
+mod reducer_streams;
+
+use mission_support::Rng;
 use proptest::prelude::*;
+use reducer_streams::collaboration::{identity, stream};
 use serde_json::{Map, Value, json};
 use spec_kitty_events::domain::collaboration::reduce_collaboration_events;
 use spec_kitty_events::envelope::Event;
@@ -17,100 +20,6 @@ use spec_kitty_events_testkit::{Oracle, normalize_reports};
 
 const STREAMS: usize = 2_000;
 const FUNC: &str = "spec_kitty_events.collaboration:reduce_collaboration_events";
-const PEOPLE: [&str; 3] = ["p1", "p2", "p3"];
-
-fn identity(pid: &str) -> Value {
-    json!({"participant_id": pid, "participant_type": "human", "display_name": pid.to_uppercase()})
-}
-
-fn payload(r: &mut Rng, t: &str) -> Value {
-    let pid = *r.pick(&PEOPLE);
-    let base = |extra: Value| {
-        let mut m = json!({"participant_id": pid, "mission_id": "m-1"});
-        for (k, v) in extra.as_object().unwrap() {
-            m[k.as_str()] = v.clone();
-        }
-        m
-    };
-    let focus =
-        json!({"target_type": *r.pick(&["wp", "step"]), "target_id": *r.pick(&["WP01", "s1"])});
-    let warning = json!(*r.pick(&["w1", "w2"]));
-    match t {
-        "ParticipantInvited" => {
-            base(json!({"participant_identity": identity(pid), "invited_by": "lead"}))
-        }
-        "ParticipantJoined" => {
-            let ident = if r.chance(0.05) {
-                json!({"participant_type": "robot"})
-            } else {
-                identity(pid)
-            };
-            base(json!({"participant_identity": ident}))
-        }
-        "ParticipantLeft" => base(json!({"reason": "done"})),
-        "PresenceHeartbeat" => base(json!({})),
-        "DriveIntentSet" => base(json!({"intent": *r.pick(&["active", "inactive"])})),
-        "FocusChanged" => base(
-            json!({"focus_target": if r.chance(0.05) { json!({"target_type": "moon"}) } else { focus }}),
-        ),
-        "PromptStepExecutionStarted" => base(json!({"step_id": *r.pick(&["s1", "s2"])})),
-        "PromptStepExecutionCompleted" => {
-            base(json!({"step_id": *r.pick(&["s1", "s2"]), "outcome": "success"}))
-        }
-        "ConcurrentDriverWarning" => {
-            json!({"warning_id": warning, "mission_id": "m-1", "participant_ids": ["p1", *r.pick(&PEOPLE)], "focus_target": focus, "severity": "warning"})
-        }
-        "PotentialStepCollisionDetected" => {
-            json!({"warning_id": warning, "mission_id": "m-1", "participant_ids": ["p2", "p3"], "step_id": "s1", "severity": "info"})
-        }
-        "WarningAcknowledged" => {
-            base(json!({"warning_id": warning, "acknowledgement": *r.pick(&["continue", "hold"])}))
-        }
-        "CommentPosted" => base(
-            json!({"comment_id": "c1", "content": if r.chance(0.03) { json!(5) } else { json!("looks good") }, "reply_to": null}),
-        ),
-        "DecisionCaptured" => base(
-            json!({"decision_id": "d1", "topic": "lanes", "chosen_option": "A", "referenced_warning_id": warning}),
-        ),
-        _ => base(
-            json!({"primary_session_id": "cli-1", "linked_session_id": *r.pick(&["saas-1", "saas-2"]), "link_type": "cli_to_saas"}),
-        ),
-    }
-}
-
-fn stream(r: &mut Rng) -> Vec<Value> {
-    let kinds = [
-        "ParticipantInvited",
-        "ParticipantJoined",
-        "ParticipantJoined",
-        "ParticipantLeft",
-        "PresenceHeartbeat",
-        "DriveIntentSet",
-        "FocusChanged",
-        "PromptStepExecutionStarted",
-        "PromptStepExecutionCompleted",
-        "ConcurrentDriverWarning",
-        "PotentialStepCollisionDetected",
-        "WarningAcknowledged",
-        "CommentPosted",
-        "DecisionCaptured",
-        "SessionLinked",
-    ];
-    let mut steps: Vec<(String, Value)> = Vec::new();
-    for pid in PEOPLE {
-        if r.chance(0.7) {
-            steps.push(("ParticipantJoined".into(), json!({"participant_id": pid, "mission_id": "m-1", "participant_identity": identity(pid)})));
-        }
-    }
-    for _ in 0..r.below(14) {
-        let t = *r.pick(&kinds);
-        steps.push((t.to_owned(), payload(r, t)));
-        if r.chance(0.05) {
-            steps.push(noise(r));
-        }
-    }
-    assemble(r, steps, true)
-}
 
 /// Sorts the reference's unordered sets so that the states compare as values.
 fn canonical(mut state: Value) -> Value {

@@ -6,8 +6,11 @@
 
 mod mission_support;
 
-use mission_support::{Rng, assemble, noise, text};
+mod reducer_streams;
+
+use mission_support::Rng;
 use proptest::prelude::*;
+use reducer_streams::connector_sync::stream;
 use serde_json::{Value, json};
 use spec_kitty_events::domain::connector::reduce_connector_events;
 use spec_kitty_events::domain::sync::reduce_sync_events;
@@ -82,126 +85,6 @@ fn shipped_reducer_outputs_are_reproduced() {
     assert_eq!(canonical(ours), canonical(theirs["ok"].clone()));
 }
 
-fn connector_payload(r: &mut Rng, t: &str) -> Value {
-    let mut p = json!({
-        "connector_id": *r.pick(&["conn-1", "conn-2"]), "connector_type": "issue_tracker", "provider": *r.pick(&["jira", "linear"]),
-        "mission_id": "m-1", "project_uuid": "12345678-1234-5678-1234-567812345678", "actor_id": text(r),
-        "actor_type": *r.pick(&["human", "service", "system"]), "endpoint_url": "https://api.example.com/v1",
-        "recorded_at": format!("2026-03-0{}T1{}:00:00Z", 1 + r.below(8), r.below(10)),
-    });
-    match t {
-        "ConnectorProvisioned" => {
-            p["credentials_ref"] = json!("vault://c/1");
-            p["config_hash"] = json!("abc");
-        }
-        "ConnectorHealthChecked" => {
-            p["health_status"] = json!(*r.pick(&["healthy", "degraded", "unreachable"]));
-            p["latency_ms"] = json!(r.below(500));
-        }
-        "ConnectorDegraded" => {
-            p["degradation_reason"] = json!("slow");
-            p["last_healthy_at"] = json!("2026-03-01T00:00:00Z");
-        }
-        "ConnectorRevoked" => p["revocation_reason"] = json!("rotated"),
-        "ConnectorReconnected" => {
-            p["previous_state"] = json!(*r.pick(&["degraded", "revoked"]));
-            p["reconnect_strategy"] = json!(*r.pick(&["automatic", "manual", "backoff"]));
-        }
-        _ => {}
-    }
-    if t.starts_with("User") || r.chance(0.3) {
-        p["user_id"] = json!(*r.pick(&["alice", "bob", "carol"]));
-    }
-    if t == "UserDisconnected" && r.chance(0.5) {
-        p["reason"] = json!("left");
-    }
-    if r.chance(0.07) {
-        let keys: Vec<String> = p.as_object().unwrap().keys().cloned().collect();
-        let k = r.pick(&keys).clone();
-        if r.chance(0.5) {
-            p.as_object_mut().unwrap().shift_remove(&k);
-        } else {
-            p[k.as_str()] = json!("");
-        }
-    }
-    p
-}
-
-fn sync_payload(r: &mut Rng, t: &str) -> Value {
-    let mut p = json!({
-        "delivery_id": format!("d-{}", r.below(6)), "source_event_fingerprint": format!("fp-{}", r.below(3)),
-        "connector_id": *r.pick(&["conn-1", "conn-2"]), "mission_id": "m-1", "recorded_at": "2026-03-01T10:00:00+01:00",
-    });
-    match t {
-        "SyncIngestAccepted" => {
-            p["ingest_batch_id"] = json!("b-1");
-            p["ingested_count"] = json!(r.below(4));
-        }
-        "SyncIngestRejected" => {
-            p["rejection_reason"] = json!("schema");
-            p["rejected_payload_ref"] = json!("s3://x");
-        }
-        "SyncRetryScheduled" => {
-            p["retry_attempt"] = json!(1 + r.below(3));
-            p["max_retries"] = json!(3);
-            p["next_retry_at"] = json!("2026-03-01T11:00:00Z");
-        }
-        "SyncDeadLettered" => {
-            p["failure_reason"] = json!("gave up");
-            p["total_attempts"] = json!(r.below(4));
-            p["dead_letter_ref"] = json!("dlq://1");
-        }
-        _ => {
-            p["replay_id"] = json!("r-1");
-            p["replayed_count"] = json!(r.below(5));
-            p["replay_source"] = json!("dlq");
-        }
-    }
-    if r.chance(0.05) {
-        p["delivery_id"] = json!("it's \"quoted\"");
-    }
-    p
-}
-
-fn stream(r: &mut Rng) -> Vec<Value> {
-    let connector = [
-        "ConnectorProvisioned",
-        "ConnectorHealthChecked",
-        "ConnectorDegraded",
-        "ConnectorRevoked",
-        "ConnectorReconnected",
-        "UserConnected",
-        "UserDisconnected",
-    ];
-    let sync = [
-        "SyncIngestAccepted",
-        "SyncIngestRejected",
-        "SyncRetryScheduled",
-        "SyncDeadLettered",
-        "SyncReplayCompleted",
-    ];
-    let mut steps: Vec<(String, Value)> = Vec::new();
-    if r.chance(0.85) {
-        steps.push((
-            "ConnectorProvisioned".into(),
-            connector_payload(r, "ConnectorProvisioned"),
-        ));
-    }
-    for _ in 0..r.below(14) {
-        if r.chance(0.5) {
-            let t = *r.pick(&connector);
-            steps.push((t.to_owned(), connector_payload(r, t)));
-        } else {
-            let t = *r.pick(&sync);
-            steps.push((t.to_owned(), sync_payload(r, t)));
-        }
-        if r.chance(0.08) {
-            steps.push(noise(r));
-        }
-    }
-    assemble(r, steps, false)
-}
-
 #[test]
 fn generated_streams_match_the_reference() {
     let mut r = Rng(0xC0_5E_17);
@@ -252,7 +135,11 @@ proptest! {
 
     #[test]
     fn reductions_are_invariant_under_permutation_and_duplication(seed in any::<u64>(), shuffle in any::<u64>(), dups in prop::collection::vec(any::<usize>(), 0..5)) {
-        let events = parse(&stream(&mut Rng(seed)));
+        // The generator sometimes reuses an id for a different event (adversarial for the
+        // differential test); which of two such events survives depends on input order, in
+        // the reference too. The laws hold for logs whose ids are unique: keep the first.
+        let mut seen = std::collections::HashSet::new();
+        let events: Vec<Event> = parse(&stream(&mut Rng(seed))).into_iter().filter(|e| seen.insert(e.event_id.clone())).collect();
         let mut shuffled = events.clone();
         Rng(shuffle).shuffle(&mut shuffled);
         for d in dups {

@@ -6,8 +6,11 @@
 
 mod mission_support;
 
-use mission_support::{Rng, assemble, noise, text};
+mod reducer_streams;
+
+use mission_support::Rng;
 use proptest::prelude::*;
+use reducer_streams::glossary::stream;
 use serde_json::{Value, json};
 use spec_kitty_events::domain::glossary::reduce_glossary_events;
 use spec_kitty_events::envelope::Event;
@@ -16,108 +19,6 @@ use spec_kitty_events_testkit::{Oracle, normalize_reports};
 
 const STREAMS: usize = 2_000;
 const FUNC: &str = "spec_kitty_events.glossary:reduce_glossary_events";
-
-fn payload(r: &mut Rng, t: &str, ids: &[String]) -> Value {
-    let scope = json!(*r.pick(&["core", "team", "core"]));
-    let term = json!(*r.pick(&["lane", "mission", "lane"]));
-    let some_id = |r: &mut Rng| {
-        json!(if ids.is_empty() || r.chance(0.2) {
-            "01JE0000000000000000000000".to_owned()
-        } else {
-            r.pick(ids).clone()
-        })
-    };
-    let mut p = match t {
-        "GlossaryScopeActivated" => {
-            json!({"mission_id": "m-1", "scope_id": scope, "scope_type": *r.pick(&["spec_kitty_core", "team_domain", "mission_local"]), "glossary_version_id": "v1"})
-        }
-        "TermCandidateObserved" => {
-            json!({"mission_id": "m-1", "scope_id": scope, "step_id": "s1", "term_surface": term, "confidence": 0.5, "actor": text(r), "step_metadata": {"k": "v"}})
-        }
-        "GlossarySenseUpdated" => {
-            json!({"mission_id": "m-1", "scope_id": scope, "term_surface": term, "before_sense": null, "after_sense": "the column", "reason": "", "actor": text(r)})
-        }
-        "GlossaryStrictnessSet" => {
-            json!({"mission_id": "m-1", "new_strictness": *r.pick(&["off", "medium", "max"]), "previous_strictness": "medium", "actor": text(r)})
-        }
-        "SemanticCheckEvaluated" => {
-            json!({"mission_id": "m-1", "scope_id": scope, "step_id": "s1", "conflicts": [{"term": "lane", "nature": "drift", "severity": "low", "description": "d"}],
-            "severity": "low", "confidence": 0.9, "recommended_action": *r.pick(&["block", "warn", "pass"]), "effective_strictness": "medium"})
-        }
-        "GlossaryClarificationRequested" => {
-            json!({"mission_id": "m-1", "scope_id": scope, "step_id": "s1", "semantic_check_event_id": some_id(r), "term": term,
-            "question": "which?", "options": ["a", "b"], "urgency": "low", "actor": text(r)})
-        }
-        "GlossaryClarificationResolved" => {
-            json!({"mission_id": "m-1", "clarification_event_id": some_id(r), "selected_meaning": "a", "actor": text(r)})
-        }
-        _ => {
-            json!({"mission_id": "m-1", "step_id": "s1", "conflict_event_ids": [some_id(r)], "blocking_strictness": "max"})
-        }
-    };
-    if r.chance(0.03) {
-        let keys: Vec<String> = p.as_object().unwrap().keys().cloned().collect();
-        p.as_object_mut()
-            .unwrap()
-            .shift_remove(r.pick(&keys).as_str());
-    }
-    p
-}
-
-fn stream(r: &mut Rng) -> Vec<Value> {
-    let kinds = [
-        "TermCandidateObserved",
-        "GlossarySenseUpdated",
-        "GlossaryStrictnessSet",
-        "SemanticCheckEvaluated",
-        "GlossaryClarificationRequested",
-        "GlossaryClarificationRequested",
-        "GlossaryClarificationResolved",
-        "GenerationBlockedBySemanticConflict",
-        "GlossaryScopeActivated",
-    ];
-    let mut steps: Vec<(String, Value)> = Vec::new();
-    if r.chance(0.85) {
-        steps.push((
-            "GlossaryScopeActivated".into(),
-            payload(r, "GlossaryScopeActivated", &[]),
-        ));
-    }
-    for _ in 0..r.below(14) {
-        let t = *r.pick(&kinds);
-        steps.push((t.to_owned(), payload(r, t, &[])));
-        if r.chance(0.08) {
-            steps.push(noise(r));
-        }
-    }
-    let mut out = assemble(r, steps, true);
-    // Point references at events of the stream, as real logs do.
-    let ids: Vec<String> = out
-        .iter()
-        .filter(|e| e["event_type"] != "GlossaryClarificationRequested" || r.chance(0.5))
-        .filter_map(|e| e["event_id"].as_str().map(str::to_owned))
-        .collect();
-    // Redelivered copies share an id: give every copy the same reference.
-    let mut chosen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for e in &mut out {
-        let id = e["event_id"].as_str().unwrap_or_default().to_owned();
-        for key in ["semantic_check_event_id", "clarification_event_id"] {
-            if e["payload"].get(key).is_some() && !ids.is_empty() {
-                let target = chosen.entry(format!("{id}/{key}")).or_insert_with(|| {
-                    if r.chance(0.85) {
-                        r.pick(&ids).clone()
-                    } else {
-                        String::new()
-                    }
-                });
-                if !target.is_empty() {
-                    e["payload"][key] = json!(target.clone());
-                }
-            }
-        }
-    }
-    out
-}
 
 fn ours(events: &[Event], strict: bool) -> Result<Value, String> {
     reduce_glossary_events(events, strict)
