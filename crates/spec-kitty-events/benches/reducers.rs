@@ -16,6 +16,8 @@
 mod decision_support;
 #[path = "../tests/mission_support/mod.rs"]
 mod mission_support;
+#[path = "../tests/reducer_streams/mod.rs"]
+mod reducer_streams;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mission_support::Rng;
@@ -54,6 +56,25 @@ fn generators() -> Vec<(ReducerKind, Generator)> {
             decision_support::decision_point_stream,
         ),
     ]
+}
+
+/// Work packages walking the lanes, with a concurrent review rollback.
+fn status_stream(r: &mut Rng, _unique: bool) -> Vec<Value> {
+    let evidence = json!({"repos": [{"repo": "events-rs", "branch": "main", "commit": "4e5f6a7"}],
+                          "review": {"reviewer": "maria", "verdict": "approved"}});
+    let lanes = [None, Some("planned"), Some("claimed"), Some("in_progress"), Some("for_review"), Some("approved"), Some("done")];
+    let mut steps = Vec::new();
+    for wp in 0..(2 + r.below(4)) {
+        for w in lanes.windows(2) {
+            let mut p = json!({"mission_slug": "m", "wp_id": format!("WP{wp:02}"), "from_lane": w[0], "to_lane": w[1],
+                               "actor": "bench", "execution_mode": "worktree"});
+            if matches!(w[1], Some("approved" | "done")) {
+                p["evidence"] = evidence.clone();
+            }
+            steps.push(("WPStatusChanged".to_owned(), p));
+        }
+    }
+    mission_support::assemble(r, steps, true)
 }
 
 fn parse(docs: &[Value]) -> Vec<Event> {
