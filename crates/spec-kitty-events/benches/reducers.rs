@@ -62,7 +62,15 @@ fn generators() -> Vec<(ReducerKind, Generator)> {
 fn status_stream(r: &mut Rng, _unique: bool) -> Vec<Value> {
     let evidence = json!({"repos": [{"repo": "events-rs", "branch": "main", "commit": "4e5f6a7"}],
                           "review": {"reviewer": "maria", "verdict": "approved"}});
-    let lanes = [None, Some("planned"), Some("claimed"), Some("in_progress"), Some("for_review"), Some("approved"), Some("done")];
+    let lanes = [
+        None,
+        Some("planned"),
+        Some("claimed"),
+        Some("in_progress"),
+        Some("for_review"),
+        Some("approved"),
+        Some("done"),
+    ];
     let mut steps = Vec::new();
     for wp in 0..(2 + r.below(4)) {
         for w in lanes.windows(2) {
