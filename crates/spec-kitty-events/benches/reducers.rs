@@ -45,6 +45,22 @@ type Generator = fn(&mut Rng, bool) -> Vec<Value>;
 /// The reducers with a stream generator.
 fn generators() -> Vec<(ReducerKind, Generator)> {
     vec![
+        (ReducerKind::Status, status_stream),
+        (ReducerKind::Lifecycle, |r, _| {
+            reducer_streams::lifecycle::stream(r)
+        }),
+        (ReducerKind::Collaboration, |r, _| {
+            reducer_streams::collaboration::stream(r)
+        }),
+        (ReducerKind::Glossary, |r, _| {
+            reducer_streams::glossary::stream(r)
+        }),
+        (ReducerKind::Connector, |r, _| {
+            reducer_streams::connector_sync::stream(r)
+        }),
+        (ReducerKind::Sync, |r, _| {
+            reducer_streams::connector_sync::stream(r)
+        }),
         (
             ReducerKind::MissionNext,
             mission_support::mission_next_stream,
