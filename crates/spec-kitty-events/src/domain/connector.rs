@@ -236,6 +236,23 @@ fn allowed(from: Option<ConnectorState>, to: ConnectorState) -> bool {
     }
 }
 
+/// Validates an event's payload against `model`; on failure, the anomaly message the
+/// reference writes (`Payload validation failed for 'Type': <report>`).
+pub(crate) fn validated_payload(
+    model: &ModelDef,
+    e: &Event,
+) -> std::result::Result<Map<String, Value>, String> {
+    match model.validate_object(&e.payload) {
+        Ok(Value::Object(p)) => Ok(p),
+        Ok(_) => Ok(Map::new()),
+        Err(errors) => Err(format!(
+            "Payload validation failed for {}: {}",
+            py_repr_str(&e.event_type),
+            render_report(model.name, &errors)
+        )),
+    }
+}
+
 /// Renders a string as Python's `repr` does (quotes chosen the same way).
 pub(crate) fn py_repr_str(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
@@ -331,18 +348,13 @@ pub fn reduce_connector_events<'a>(
         else {
             continue;
         };
-        let payload = match model.validate_object(&e.payload) {
-            Ok(Value::Object(p)) => p,
-            Ok(_) => continue,
-            Err(errors) => {
+        let payload = match validated_payload(model, e) {
+            Ok(p) => p,
+            Err(message) => {
                 s.anomalies.push(ConnectorAnomaly {
                     kind: "malformed_payload".into(),
                     event_id: e.event_id.clone(),
-                    message: format!(
-                        "Payload validation failed for {}: {}",
-                        py_repr_str(&e.event_type),
-                        render_report(model.name, &errors)
-                    ),
+                    message,
                 });
                 continue;
             }

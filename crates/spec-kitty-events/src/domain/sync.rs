@@ -7,8 +7,8 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
-use crate::contract::{Field, IntTy, ModelDef, Ty, render_report};
-use crate::domain::connector::py_repr_str;
+use crate::contract::{Field, IntTy, ModelDef, Ty};
+use crate::domain::connector::{py_repr_str, validated_payload};
 use crate::envelope::Event;
 use crate::ordering::sort_and_dedup;
 
@@ -211,18 +211,13 @@ pub fn reduce_sync_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Re
         let Some((model, outcome, count_key)) = outcome_of(&e.event_type) else {
             continue;
         };
-        let payload = match model.validate_object(&e.payload) {
-            Ok(Value::Object(p)) => p,
-            Ok(_) => continue,
-            Err(errors) => {
+        let payload = match validated_payload(model, e) {
+            Ok(p) => p,
+            Err(message) => {
                 s.anomalies.push(SyncAnomaly {
                     kind: "malformed_payload".into(),
                     event_id: e.event_id.clone(),
-                    message: format!(
-                        "Payload validation failed for {}: {}",
-                        py_repr_str(&e.event_type),
-                        render_report(model.name, &errors)
-                    ),
+                    message,
                 });
                 continue;
             }
