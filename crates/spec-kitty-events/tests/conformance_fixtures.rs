@@ -45,6 +45,11 @@ fn reference_fixtures_get_the_expected_verdict() {
             "{core}: {n}/{expected} agree"
         );
     }
+    assert_eq!(
+        report.unsupported, 0,
+        "every event type of the reference is implemented"
+    );
+    assert_eq!(report.agreed, report.total);
     eprintln!(
         "reference fixtures: {} verdict fixtures, {} agreed, {} disagreed, {} unsupported",
         report.total, report.agreed, report.disagreed, report.unsupported

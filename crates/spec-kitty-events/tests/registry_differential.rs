@@ -8,8 +8,13 @@
 
 use serde_json::{Value, json};
 use spec_kitty_events::conformance::fixtures::Manifest;
+use spec_kitty_events::conformance::validate::compiled_schema;
 use spec_kitty_events::conformance::{registry, validate_event};
-use spec_kitty_events_testkit::{Oracle, reference_fixtures_dir};
+use spec_kitty_events_testkit::{Oracle, reference_fixtures_dir, reference_schemas_dir};
+
+fn contract_schema(event_type: &str) -> &'static str {
+    registry::find(event_type).unwrap().schema
+}
 use std::collections::BTreeMap;
 
 /// Values that stand in for a field's value.
@@ -163,6 +168,8 @@ fn every_registered_type_agrees_with_the_reference_on_mutated_fixtures() {
         bases.entry(contract.event_type).or_default().push(payload);
     }
     let mut oracle = Oracle::start().unwrap();
+    let mut reference_schemas: BTreeMap<&str, jsonschema::Validator> = BTreeMap::new();
+    let mut schema_file_disagreements: Vec<String> = Vec::new();
     let mut per_type: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     for (event_type, docs) in &bases {
@@ -181,6 +188,20 @@ fn every_registered_type_agrees_with_the_reference_on_mutated_fixtures() {
             our_model.sort();
             let schema_agrees = ours.schema_violations().next().is_none()
                 == answer["schema"].as_array().unwrap().is_empty();
+            // The reference's own schema file, evaluated with the same `jsonschema` crate,
+            // gives our committed schema's verdict too.
+            let schema_name = contract_schema(event_type);
+            let reference_schema = reference_schemas.entry(schema_name).or_insert_with(|| {
+                let path = reference_schemas_dir().join(format!("{schema_name}.schema.json"));
+                let doc: Value =
+                    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+                jsonschema::draft202012::new(&doc).unwrap()
+            });
+            if reference_schema.is_valid(case)
+                != compiled_schema(schema_name).unwrap().is_valid(case)
+            {
+                schema_file_disagreements.push(format!("{event_type}: {case}"));
+            }
             let entry = per_type.entry(event_type).or_default();
             entry.0 += 1;
             entry.1 += usize::from(!ours.valid);
@@ -196,6 +217,12 @@ fn every_registered_type_agrees_with_the_reference_on_mutated_fixtures() {
             }
         }
     }
+    assert!(
+        schema_file_disagreements.is_empty(),
+        "our schema and the reference's schema file disagree on {} payloads, first: {:?}",
+        schema_file_disagreements.len(),
+        schema_file_disagreements.first()
+    );
     for (t, (n, invalid)) in &per_type {
         eprintln!("{t:40} {n:5} cases, {invalid:5} invalid");
     }
