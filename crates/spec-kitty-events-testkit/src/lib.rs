@@ -235,6 +235,24 @@ impl Drop for Oracle {
     }
 }
 
+/// The oracle's `[[path, kind], ...]` violation list as sorted pairs, for comparing
+/// violation sets regardless of order.
+pub fn sorted_pairs(v: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or_default().to_owned(),
+                p[1].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// Extracts `(path, kind)` pairs from a validation-error report (ours or pydantic's):
 /// a header line `N validation error(s) for Model`, then per error an optional path line
 /// and an indented message line ending in `[type=kind, ...]` or `[type=kind]`.

@@ -290,15 +290,6 @@ impl Event {
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
-
-    /// The reference's replay ordering key: `(lamport_clock, timestamp.isoformat(), event_id)`.
-    pub fn replay_sort_key(&self) -> (u64, String, String) {
-        (
-            self.lamport_clock,
-            self.timestamp.isoformat(),
-            self.event_id.clone(),
-        )
-    }
 }
 
 #[cfg(test)]

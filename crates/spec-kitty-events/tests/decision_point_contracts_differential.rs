@@ -13,26 +13,12 @@ use serde_json::{Value, json};
 use spec_kitty_events::conformance::fixtures::Manifest;
 use spec_kitty_events::conformance::{registry, validate_event};
 use spec_kitty_events::schemas;
-use spec_kitty_events_testkit::{Oracle, reference_fixtures_dir, reference_schemas_dir};
+use spec_kitty_events_testkit::{
+    Oracle, reference_fixtures_dir, reference_schemas_dir, sorted_pairs,
+};
 use std::collections::BTreeMap;
 
 const CASES_PER_TYPE: usize = 400;
-
-fn pairs(v: &Value) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = v
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap_or_default().to_owned(),
-                p[1].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 /// Cases for one type: valid payloads of each origin surface, mutated payloads, and some
 /// wrapped in an envelope (with a correct or a legacy schema version).
@@ -113,10 +99,10 @@ fn verdicts_violations_and_schemas_match_the_reference() {
                 .map(|v| (v.path.clone(), v.kind.clone()))
                 .collect();
             our_model.sort();
-            if our_model != pairs(&answer["model"]) {
+            if our_model != sorted_pairs(&answer["model"]) {
                 failures.push(format!(
                     "{event_type} [{kind}] model violations differ on {value}\n  ours: {our_model:?}\n  ref: {:?}",
-                    pairs(&answer["model"])
+                    sorted_pairs(&answer["model"])
                 ));
                 continue;
             }

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use spec_kitty_events::conformance::fixtures::Manifest;
 use spec_kitty_events::conformance::validate::compiled_schema;
 use spec_kitty_events::conformance::{registry, validate_event};
-use spec_kitty_events_testkit::{Oracle, reference_fixtures_dir, reference_schemas_dir};
+use spec_kitty_events_testkit::{
+    Oracle, reference_fixtures_dir, reference_schemas_dir, sorted_pairs,
+};
 
 fn contract_schema(event_type: &str) -> &'static str {
     registry::find(event_type).unwrap().schema
@@ -120,22 +122,6 @@ fn mutations(base: &Value) -> Vec<Value> {
     out
 }
 
-fn pairs(v: &Value) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = v
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap_or_default().to_owned(),
-                p[1].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn every_registered_type_agrees_with_the_reference_on_mutated_fixtures() {
     // Seeds: the reference's valid fixtures, and ours (whose verdicts the reference
@@ -206,7 +192,7 @@ fn every_registered_type_agrees_with_the_reference_on_mutated_fixtures() {
             entry.0 += 1;
             entry.1 += usize::from(!ours.valid);
             if answer["valid"] != json!(ours.valid)
-                || our_model != pairs(&answer["model"])
+                || our_model != sorted_pairs(&answer["model"])
                 || !schema_agrees
             {
                 failures.push(format!(
