@@ -7,16 +7,19 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use spec_kitty_events::replay::{ReducerKind, ReplayOptions};
+use spec_kitty_events::conformance::validate::admit;
+use spec_kitty_events::projection::{Projection, prepare};
+use spec_kitty_events::records::Record;
+use spec_kitty_events::replay::{ProjectionVisitor, ReducerKind, ReplayOptions, with_projection};
 use spec_kitty_events::storage::{AppendOutcome, EventStore, ExpectedPosition};
 use spec_kitty_events::{Error, Event};
 use spec_kitty_events_postgres::PostgresStore;
 use spec_kitty_events_sqlite::SqliteStore;
 
-use crate::input::{Record, Source, paths_or_stdin};
+use crate::input::{Source, paths_or_stdin};
 use crate::output::{Format, Out};
-use crate::replay_cmd::{Outcome, replay_and_print};
-use crate::{progress, validate_cmd};
+use crate::progress;
+use crate::replay_cmd::{Outcome, Reduced, reduce_and_print, report};
 
 /// The store used when none is named: a SQLite file in the current project.
 pub const DEFAULT_STORE: &str = "sqlite:.spec-kitty/events.db";
@@ -136,11 +139,10 @@ fn flush(
     Ok(())
 }
 
-fn reasons_of(value: Result<Value, String>) -> Result<Event, Vec<String>> {
-    let v = value.map_err(|m| vec![m])?;
-    let (_, violations) = validate_cmd::check(&v, None);
-    if !violations.is_empty() {
-        return Err(violations
+fn reasons_of(rec: Record<'_>) -> Result<Event, Vec<String>> {
+    let v = rec.value.map_err(|m| vec![m])?;
+    admit(&v).map(|e| e.to_event()).map_err(|violations| {
+        violations
             .iter()
             .map(|x| {
                 let path = if x.path.is_empty() {
@@ -150,9 +152,8 @@ fn reasons_of(value: Result<Value, String>) -> Result<Event, Vec<String>> {
                 };
                 format!("{path}: {} ({})", x.message, x.kind)
             })
-            .collect());
-    }
-    Event::from_json(v).map_err(|e| vec![e.to_string()])
+            .collect()
+    })
 }
 
 /// `log append`: validates every record fail-closed (envelope, cutover policy, payload
@@ -175,7 +176,11 @@ pub fn append(
         let bar = progress::for_bytes(source.len, "appending");
         let mut failure: Option<anyhow::Error> = None;
         type Checked = (Arc<str>, usize, Result<Event, Vec<String>>);
-        let work = |rec: Record| -> Checked { (rec.file, rec.line, reasons_of(rec.value)) };
+        let file = Arc::clone(&source.name);
+        let work = |rec: Record<'_>| -> Checked {
+            let line = rec.line;
+            (Arc::clone(&file), line, reasons_of(rec))
+        };
         source.process(
             &|n| bar.set_position(n),
             &work,
@@ -289,6 +294,25 @@ pub fn list(
     Ok(shown)
 }
 
+struct StoreReplay<'a> {
+    kind: ReducerKind,
+    events: &'a [Event],
+    format: Format,
+    out: &'a mut Out,
+}
+
+impl ProjectionVisitor for StoreReplay<'_> {
+    type Output = Result<Reduced>;
+    fn visit<P: Projection>(self, projection: P) -> Result<Reduced> {
+        let items = prepare::<P>(self.events);
+        Ok(Reduced {
+            state: reduce_and_print(self.kind, projection, items, self.format, self.out)?,
+            events: self.events.len(),
+            rejected: 0,
+        })
+    }
+}
+
 /// `log replay`: replays the stored events (of one aggregate, or all) through a reducer.
 pub fn replay(
     store: &mut Store,
@@ -303,7 +327,17 @@ pub fn replay(
         Some(a) => events.load_events(a)?,
         None => events.load_all_events()?,
     };
-    replay_and_print(kind, &loaded, options, format, 0, out)
+    let reduced = with_projection(
+        kind,
+        options,
+        StoreReplay {
+            kind,
+            events: &loaded,
+            format,
+            out: &mut *out,
+        },
+    )??;
+    report(kind, reduced, format, out)
 }
 
 /// `log stats`: per node, the number of events and the highest Lamport clock. Comparing

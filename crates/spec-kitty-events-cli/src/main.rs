@@ -214,15 +214,8 @@ fn run(cli: Cli, out: &mut Out) -> anyhow::Result<u8> {
                 mode: mode_of(mode),
                 roster: replay_cmd::load_roster(roster.as_deref())?,
             };
-            let (events, rejected) = replay_cmd::read_events(&files, out)?;
-            match replay_cmd::replay_and_print(
-                reducer.kind(),
-                &events,
-                &options,
-                format,
-                rejected,
-                out,
-            )? {
+            let reduced = replay_cmd::reduce_files(reducer.kind(), &files, &options, format, out)?;
+            match replay_cmd::report(reducer.kind(), reduced, format, out)? {
                 replay_cmd::Outcome::Printed { rejected } => Ok(u8::from(rejected > 0)),
                 replay_cmd::Outcome::Refused => Ok(1),
             }

@@ -1,68 +1,154 @@
 //! `spec-kitty-events replay`: reduce an event log into a projection.
+//!
+//! Records go straight from the input to the reducer's prepared form: each line is parsed
+//! into a borrowed tree, its envelope validated, its payload validated once by the
+//! reducer's `prepare` (on every core), and only what the fold needs is kept.
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use spec_kitty_events::replay::{ReducerKind, ReplayOptions, replay};
-use spec_kitty_events::{Error, Event};
+use spec_kitty_events::Error;
+use spec_kitty_events::envelope::EventRef;
+use spec_kitty_events::projection::{Prepared, Projection, prepare_ref, replay_all};
+use spec_kitty_events::records::Record;
+use spec_kitty_events::replay::{
+    ProjectionVisitor, ReducerKind, ReplayOptions, to_json, with_projection,
+};
 
-use crate::input::{Record, Source, paths_or_stdin};
+use crate::input::{Source, paths_or_stdin};
 use crate::output::{Format, Out};
 use crate::progress;
-use std::sync::Arc;
 
-/// Reads every record of `files` as an envelope. Records that are not valid envelopes are
-/// reported on stderr with file, line and field, and skipped; returns the events and the
-/// number of rejected records.
-pub fn read_events(files: &[String], out: &mut Out) -> Result<(Vec<Event>, usize)> {
-    let mut events = Vec::new();
-    let mut rejected = 0usize;
-    for path in paths_or_stdin(files) {
-        let source = Source::open(&path)?;
-        let bar = progress::for_bytes(source.len, "reading");
-        type Parsed = (Arc<str>, usize, Result<Event, Vec<(String, String)>>);
-        let work = |rec: Record| -> Parsed {
-            let outcome = rec
-                .value
-                .map_err(|m| vec![("<record>".to_owned(), m)])
-                .and_then(|v| {
-                    Event::from_json(v).map_err(|e| match e {
-                        Error::Validation { errors, .. } => errors
-                            .iter()
-                            .map(|fe| {
-                                let field = if fe.path.is_root() {
-                                    "<record>".to_owned()
-                                } else {
-                                    fe.path.to_string()
-                                };
-                                (field, format!("{} ({})", fe.message, fe.kind))
-                            })
-                            .collect(),
-                        other => vec![("<record>".to_owned(), other.to_string())],
-                    })
-                });
-            (rec.file, rec.line, outcome)
-        };
-        source.process(&|n| bar.set_position(n), &work, &mut |(
-            file,
-            line,
-            outcome,
-        ): Parsed| {
-            match outcome {
-                Ok(e) => events.push(e),
-                Err(problems) => {
-                    rejected += 1;
-                    let w = out.err();
-                    for (field, msg) in problems {
-                        let _ = writeln!(w, "{file}:{line}: rejected: {field}: {msg}");
-                    }
-                }
-            }
-            true
-        })?;
-        bar.finish_and_clear();
+/// One record, prepared: the reducer's item (`None` when it ignores the event type), or
+/// the problems (`field`, `message`) that rejected it.
+type RecordOutcome<I> = std::result::Result<Option<Prepared<I>>, Vec<(String, String)>>;
+
+fn prepare_record<P: Projection>(rec: Record<'_>) -> (usize, RecordOutcome<P::Item>) {
+    let outcome = match &rec.value {
+        Err(message) => Err(vec![("<record>".to_owned(), message.clone())]),
+        Ok(v) => match EventRef::from_json(v) {
+            Ok(e) => Ok(prepare_ref::<P>(&e)),
+            Err(errors) => Err(errors
+                .iter()
+                .map(|fe| {
+                    let field = if fe.path.is_root() {
+                        "<record>".to_owned()
+                    } else {
+                        fe.path.to_string()
+                    };
+                    (field, format!("{} ({})", fe.message, fe.kind))
+                })
+                .collect()),
+        },
+    };
+    (rec.line, outcome)
+}
+
+/// The outcome of reading and reducing a log.
+pub struct Reduced {
+    /// The state was printed, or the reducer refused the log.
+    pub state: Result<(), Error>,
+    /// Valid envelopes read.
+    pub events: usize,
+    /// Records rejected.
+    pub rejected: usize,
+}
+
+/// Reduces prepared events and prints the state: JSON straight from the typed state,
+/// human output through its JSON value. A refusal of the reducer is returned, not printed.
+pub fn reduce_and_print<P: Projection>(
+    kind: ReducerKind,
+    projection: P,
+    items: Vec<Prepared<P::Item>>,
+    format: Format,
+    out: &mut Out,
+) -> Result<Result<(), Error>> {
+    let state = match replay_all(projection, items) {
+        Ok(state) => state,
+        Err(e) => return Ok(Err(e)),
+    };
+    match format {
+        Format::Json => {
+            let w = out.out();
+            serde_json::to_writer(&mut *w, &state)?;
+            writeln!(w)?;
+        }
+        Format::Human => print_state(kind, &to_json(state)?, out)?,
     }
-    Ok((events, rejected))
+    Ok(Ok(()))
+}
+
+struct FileReplay<'a> {
+    kind: ReducerKind,
+    files: &'a [String],
+    format: Format,
+    out: &'a mut Out,
+}
+
+impl ProjectionVisitor for FileReplay<'_> {
+    type Output = Result<Reduced>;
+
+    fn visit<P: Projection>(self, projection: P) -> Result<Reduced> {
+        let mut items: Vec<Prepared<P::Item>> = Vec::new();
+        let (mut events, mut rejected) = (0usize, 0usize);
+        for path in paths_or_stdin(self.files) {
+            let source = Source::open(&path)?;
+            // Room for one item per 256 bytes of input: untouched capacity costs no memory.
+            items.reserve(source.len.map_or(0, |n| (n / 256) as usize));
+            let bar = progress::for_bytes(source.len, "reading");
+            let name = std::sync::Arc::clone(&source.name);
+            let out = &mut *self.out;
+            source.process(
+                &|n| bar.set_position(n),
+                &prepare_record::<P>,
+                &mut |(line, outcome)| {
+                    match outcome {
+                        Ok(item) => {
+                            events += 1;
+                            items.extend(item);
+                        }
+                        Err(problems) => {
+                            rejected += 1;
+                            let w = out.err();
+                            for (field, msg) in problems {
+                                let _ = writeln!(w, "{name}:{line}: rejected: {field}: {msg}");
+                            }
+                        }
+                    }
+                    true
+                },
+            )?;
+            bar.finish_and_clear();
+        }
+        let state = reduce_and_print(self.kind, projection, items, self.format, self.out)?;
+        Ok(Reduced {
+            state,
+            events,
+            rejected,
+        })
+    }
+}
+
+/// Reads every record of `files` as an envelope and reduces the valid ones with `kind`.
+/// Records that are not valid envelopes are reported on stderr with file, line and field,
+/// and skipped.
+pub fn reduce_files(
+    kind: ReducerKind,
+    files: &[String],
+    options: &ReplayOptions,
+    format: Format,
+    out: &mut Out,
+) -> Result<Reduced> {
+    with_projection(
+        kind,
+        options,
+        FileReplay {
+            kind,
+            files,
+            format,
+            out,
+        },
+    )?
 }
 
 /// Parses `--mode`.
@@ -92,23 +178,24 @@ pub enum Outcome {
     Refused,
 }
 
-/// Replays already-loaded events and prints the state.
-pub fn replay_and_print(
+/// Reports a reduction: the totals, or the reducer's refusal.
+pub fn report(
     kind: ReducerKind,
-    events: &[Event],
-    options: &ReplayOptions,
+    reduced: Reduced,
     format: Format,
-    rejected: usize,
     out: &mut Out,
 ) -> Result<Outcome> {
-    match replay(kind, events, options) {
-        Ok(state) => {
-            print_state(kind, &state, format, out)?;
+    let Reduced {
+        state,
+        events,
+        rejected,
+    } = reduced;
+    match state {
+        Ok(()) => {
             if format == Format::Human || rejected > 0 {
                 writeln!(
                     out.err(),
-                    "{} event(s) replayed, {rejected} record(s) rejected",
-                    events.len()
+                    "{events} event(s) replayed, {rejected} record(s) rejected"
                 )?;
             }
             Ok(Outcome::Printed { rejected })
@@ -125,14 +212,10 @@ pub fn replay_and_print(
     }
 }
 
-fn print_state(kind: ReducerKind, state: &Value, format: Format, out: &mut Out) -> Result<()> {
+fn print_state(kind: ReducerKind, state: &Value, out: &mut Out) -> Result<()> {
     let w = out.out();
-    match format {
-        Format::Json => {
-            serde_json::to_writer(&mut *w, state)?;
-            writeln!(w)?;
-        }
-        Format::Human if kind == ReducerKind::Status => {
+    match kind {
+        ReducerKind::Status => {
             writeln!(
                 w,
                 "{:<20} {:<12} {:<28} LAST TRANSITION",
@@ -172,7 +255,7 @@ fn print_state(kind: ReducerKind, state: &Value, format: Format, out: &mut Out) 
                 state.get("event_count").unwrap_or(&Value::Null)
             )?;
         }
-        Format::Human => {
+        _ => {
             if let Some(obj) = state.as_object() {
                 for (k, v) in obj {
                     match v {

@@ -4,13 +4,10 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::Value;
 
-use spec_kitty_events::EVENT_MODEL;
 use spec_kitty_events::conformance::registry;
-use spec_kitty_events::conformance::validate::{
-    Layer, Violation, cutover_violation, is_envelope_of, model_violations, schema_violations,
-};
+use spec_kitty_events::conformance::validate::{Layer, Violation, check_record};
 
-use crate::input::{Record, Source, paths_or_stdin};
+use crate::input::{Source, paths_or_stdin};
 use crate::output::{Format, Out};
 use crate::progress;
 
@@ -27,75 +24,6 @@ pub struct RecordResult {
     pub valid: bool,
     /// Every objection.
     pub violations: Vec<Violation>,
-}
-
-/// Checks one value. With `event_type`, the value is a payload of that type or an envelope
-/// of it (then the envelope model and the cutover policy are checked too); without, the
-/// value is an envelope whose payload is checked against its own type's contract when the
-/// type is known.
-pub fn check(value: &Value, event_type: Option<&str>) -> (Option<String>, Vec<Violation>) {
-    let mut out = Vec::new();
-    let envelope_checks = |out: &mut Vec<Violation>| {
-        if let Err(errors) = EVENT_MODEL.validate(value) {
-            out.extend(
-                errors
-                    .iter()
-                    .map(|e| Violation::from_field_error(Layer::Envelope, e)),
-            );
-        }
-        out.extend(cutover_violation(value));
-    };
-    match event_type {
-        Some(t) => {
-            let Some(contract) = registry::find(t) else {
-                return (Some(t.to_owned()), out);
-            };
-            if t == "Event" {
-                envelope_checks(&mut out);
-                out.extend(schema_violations(contract.schema, value));
-            } else if is_envelope_of(value, t) {
-                envelope_checks(&mut out);
-                let payload = &value["payload"];
-                out.extend(
-                    model_violations(contract, payload, Layer::Model)
-                        .into_iter()
-                        .map(|v| v.prefixed("payload")),
-                );
-                out.extend(
-                    schema_violations(contract.schema, payload)
-                        .into_iter()
-                        .map(|v| v.prefixed("payload")),
-                );
-            } else {
-                out.extend(model_violations(contract, value, Layer::Model));
-                out.extend(schema_violations(contract.schema, value));
-            }
-            (Some(t.to_owned()), out)
-        }
-        None => {
-            envelope_checks(&mut out);
-            let t = value
-                .get("event_type")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            if let (Some(t), Some(payload)) = (&t, value.get("payload"))
-                && let Some(contract) = registry::find(t).filter(|c| c.event_type != "Event")
-                && payload.is_object()
-            {
-                out.extend(
-                    model_violations(contract, payload, Layer::Model)
-                        .into_iter()
-                        .map(|v| v.prefixed("payload")),
-                );
-                out.extend(
-                    schema_violations(contract.schema, payload)
-                        .into_iter()
-                        .map(|v| v.prefixed("payload")),
-                );
-            }
-            (t, out)
-        }
-    }
 }
 
 /// Totals of a validation run.
@@ -127,12 +55,13 @@ pub fn run(
         let source = Source::open(&path)?;
         let bar = progress::for_bytes(source.len, "validating");
         let mut failure: Option<anyhow::Error> = None;
-        let work = |rec: Record| -> RecordResult {
+        let file = source.name.to_string();
+        let work = |rec: spec_kitty_events::records::Record<'_>| -> RecordResult {
             match rec.value {
                 Ok(v) => {
-                    let (t, violations) = check(&v, event_type);
+                    let (t, violations) = check_record(&v, event_type);
                     RecordResult {
-                        file: rec.file.to_string(),
+                        file: file.clone(),
                         line: rec.line,
                         event_type: t,
                         valid: violations.is_empty(),
@@ -140,7 +69,7 @@ pub fn run(
                     }
                 }
                 Err(msg) => RecordResult {
-                    file: rec.file.to_string(),
+                    file: file.clone(),
                     line: rec.line,
                     event_type: event_type.map(str::to_owned),
                     valid: false,
@@ -149,6 +78,7 @@ pub fn run(
                         path: String::new(),
                         kind: "json_syntax".into(),
                         message: msg,
+                        input: None,
                     }],
                 },
             }

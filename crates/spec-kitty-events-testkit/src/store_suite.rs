@@ -72,7 +72,7 @@ pub fn event(n: u128, aggregate_id: &str, node_id: &str, lamport_clock: u64) -> 
         event_id: event_id(n),
         event_type: "TestEvent".into(),
         aggregate_id: aggregate_id.into(),
-        payload,
+        payload: payload.into(),
         timestamp: TS.clone(),
         build_id: "build-1".into(),
         node_id: node_id.into(),
@@ -99,7 +99,7 @@ pub fn realistic_event(n: u128, aggregate_id: &str, node_id: &str, lamport_clock
                              "scope": ["src", "tests"], "limits": {"minutes": 30}}
     });
     if let serde_json::Value::Object(m) = payload {
-        e.payload = m;
+        e.payload = m.into();
     }
     e.project_slug = Some("spec-kitty".into());
     e.causation_id = Some(event_id(n.wrapping_sub(1)));
@@ -261,7 +261,9 @@ fn id_conflicts_are_refused_atomically<B: Backend>(b: &mut B) {
     );
     // Same id, different content.
     let mut changed = e1.clone();
-    changed.payload.insert("n".into(), json!("changed"));
+    let mut m = changed.payload.to_map();
+    m.insert("n".into(), json!("changed"));
+    changed.payload = m.into();
     let r = append(
         &mut s,
         std::slice::from_ref(&changed),

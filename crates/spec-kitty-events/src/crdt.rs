@@ -1,10 +1,10 @@
 //! CRDT merges over event payloads: a grow-only set and a counter.
 
-use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 
 use crate::envelope::Event;
 use crate::error::{Error, Result};
+use crate::json::{Json, py};
 
 /// The union of every event's `payload["tags"]` (a grow-only set). Missing tags count as
 /// empty. Like the reference, a string contributes its characters and an object its keys.
@@ -24,29 +24,32 @@ use crate::error::{Error, Result};
 pub fn merge_gset(events: &[Event]) -> Result<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     for e in events {
-        match e.payload.get("tags") {
+        let payload = e.payload.json();
+        match payload.get("tags") {
             None => {}
-            Some(Value::Array(items)) => {
+            Some(Json::Array(items)) => {
                 for t in items {
                     match t {
-                        Value::String(s) => {
-                            out.insert(s.clone());
+                        Json::Str(s) => {
+                            out.insert(s.to_string());
                         }
                         other => {
                             return Err(Error::Merge(format!(
-                                "event {}: tags must be strings; got {other}",
-                                e.event_id
+                                "event {}: tags must be strings; got {}",
+                                e.event_id,
+                                py::repr(other)
                             )));
                         }
                     }
                 }
             }
-            Some(Value::String(s)) => out.extend(s.chars().map(String::from)),
-            Some(Value::Object(m)) => out.extend(m.keys().cloned()),
+            Some(Json::Str(s)) => out.extend(s.chars().map(String::from)),
+            Some(Json::Object(m)) => out.extend(m.iter().map(|(k, _)| k.to_string())),
             Some(other) => {
                 return Err(Error::Merge(format!(
-                    "event {}: tags is not iterable: {other}",
-                    e.event_id
+                    "event {}: tags is not iterable: {}",
+                    e.event_id,
+                    py::repr(other)
                 )));
             }
         }
@@ -63,12 +66,14 @@ pub fn merge_counter(events: &[Event]) -> Result<i64> {
         if !seen.insert(e.event_id.as_str()) {
             continue;
         }
-        let delta = match e.payload.get("delta") {
+        let payload = e.payload.json();
+        let delta = match payload.get("delta") {
             None => 0,
             Some(v) => v.as_i64().ok_or_else(|| {
                 Error::Merge(format!(
-                    "event {}: delta must be an integer; got {v}",
-                    e.event_id
+                    "event {}: delta must be an integer; got {}",
+                    e.event_id,
+                    py::repr(v)
                 ))
             })?,
         };

@@ -4,8 +4,9 @@
 //! mission-domain names; anything else is pre-cutover and rejected.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::collections::BTreeSet;
+
+use crate::json::Json;
 
 /// Where the cutover signal lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,32 +59,33 @@ pub const CUTOVER_ARTIFACT: CutoverArtifact = CutoverArtifact {
     forbidden_legacy_contract_surfaces: &["legacy-cleanup"],
 };
 
-/// Reads the cutover signal; `Err` when it is present but not a string.
-pub fn read_signal(envelope: &Map<String, Value>) -> Result<Option<&str>, String> {
+/// Reads the cutover signal of an envelope object; `Err` when it is present but not a
+/// string.
+pub fn read_signal<'v>(envelope: &'v Json<'_>) -> Result<Option<&'v str>, String> {
     match envelope.get(CUTOVER_ARTIFACT.signal_field_name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Str(s)) => Ok(Some(s)),
         Some(other) => Err(format!(
             "{} must be a string; got {}",
             CUTOVER_ARTIFACT.signal_field_name,
-            crate::contract::scalar::type_name(other)
+            other.type_name()
         )),
     }
 }
 
 /// The forbidden legacy keys present on the envelope or in its payload object.
-pub fn forbidden_legacy_keys(envelope: &Map<String, Value>) -> BTreeSet<&'static str> {
-    let payload = envelope.get("payload").and_then(Value::as_object);
+pub fn forbidden_legacy_keys(envelope: &Json<'_>) -> BTreeSet<&'static str> {
+    let payload = envelope.get("payload").filter(|p| p.is_object());
     CUTOVER_ARTIFACT
         .forbidden_legacy_keys
         .iter()
         .copied()
-        .filter(|k| envelope.contains_key(*k) || payload.is_some_and(|p| p.contains_key(*k)))
+        .filter(|k| envelope.get(k).is_some() || payload.is_some_and(|p| p.get(k).is_some()))
         .collect()
 }
 
 /// The forbidden legacy event name used as `event_type`, if any.
-pub fn forbidden_legacy_event_name(envelope: &Map<String, Value>) -> Option<&'static str> {
+pub fn forbidden_legacy_event_name(envelope: &Json<'_>) -> Option<&'static str> {
     let t = envelope.get("event_type")?.as_str()?;
     CUTOVER_ARTIFACT
         .forbidden_legacy_event_names
@@ -93,7 +95,7 @@ pub fn forbidden_legacy_event_name(envelope: &Map<String, Value>) -> Option<&'st
 }
 
 /// The forbidden legacy aggregate name (the part of `aggregate_id` before `/`), if any.
-pub fn forbidden_legacy_aggregate_name(envelope: &Map<String, Value>) -> Option<&'static str> {
+pub fn forbidden_legacy_aggregate_name(envelope: &Json<'_>) -> Option<&'static str> {
     let id = envelope.get("aggregate_id")?.as_str()?;
     let name = id.split('/').next().unwrap_or(id);
     CUTOVER_ARTIFACT
@@ -104,8 +106,7 @@ pub fn forbidden_legacy_aggregate_name(envelope: &Map<String, Value>) -> Option<
 }
 
 fn py_list(items: &[&str]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
-    format!("[{}]", quoted.join(", "))
+    crate::json::py::str_list_repr(items)
 }
 
 /// Checks an envelope against the policy and names exactly what is wrong: a missing or
@@ -113,17 +114,21 @@ fn py_list(items: &[&str]) -> String {
 /// a legacy event name, or a legacy aggregate name (in that order).
 ///
 /// ```
-/// use serde_json::json;
 /// use spec_kitty_events::cutover::assert_canonical;
-/// let ok = json!({"schema_version": "3.0.0", "event_type": "WPStatusChanged", "aggregate_id": "mission/WP01"});
-/// assert!(assert_canonical(ok.as_object().unwrap()).is_ok());
-/// let legacy = json!({"schema_version": "3.0.0", "payload": {"feature_slug": "x"}});
+/// use spec_kitty_events::json::parse;
+/// let ok = parse(r#"{"schema_version": "3.0.0", "event_type": "WPStatusChanged", "aggregate_id": "mission/WP01"}"#).unwrap();
+/// assert!(assert_canonical(&ok).is_ok());
+/// let legacy = parse(r#"{"schema_version": "3.0.0", "payload": {"feature_slug": "x"}}"#).unwrap();
 /// assert_eq!(
-///     assert_canonical(legacy.as_object().unwrap()).unwrap_err(),
+///     assert_canonical(&legacy).unwrap_err(),
 ///     "payload contains forbidden legacy keys: ['feature_slug']"
 /// );
+/// assert_eq!(assert_canonical(&parse("[]").unwrap()).unwrap_err(), "an envelope must be a JSON object");
 /// ```
-pub fn assert_canonical(envelope: &Map<String, Value>) -> Result<(), String> {
+pub fn assert_canonical(envelope: &Json<'_>) -> Result<(), String> {
+    if !envelope.is_object() {
+        return Err("an envelope must be a JSON object".to_owned());
+    }
     let a = &CUTOVER_ARTIFACT;
     let Some(signal) = read_signal(envelope)? else {
         return Err(format!(
@@ -173,6 +178,6 @@ pub fn assert_canonical(envelope: &Map<String, Value>) -> Result<(), String> {
 }
 
 /// Whether an envelope is pre-cutover (would be refused by [`assert_canonical`]).
-pub fn is_pre_cutover(envelope: &Map<String, Value>) -> bool {
+pub fn is_pre_cutover(envelope: &Json<'_>) -> bool {
     assert_canonical(envelope).is_err()
 }

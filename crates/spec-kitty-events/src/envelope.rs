@@ -1,11 +1,22 @@
 //! The event envelope: identity, causality, Lamport clock and an opaque payload.
+//!
+//! Two forms of one contract ([`EVENT_MODEL`]):
+//!
+//! - [`EventRef`] is a validated envelope that borrows from a parsed [`Json`] tree (its
+//!   payload is the tree's payload object): what the hot paths (replay, validation,
+//!   ingestion) work on, with nothing copied;
+//! - [`Event`] owns its data and keeps the payload as canonical JSON text ([`Payload`]),
+//!   rendered as the reference renders the payload dict.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use crate::contract::{Field, FieldError, IntTy, ModelDef, StrTy, Ty};
+use crate::contract::{Field, FieldError, IntTy, ModelDef, PathItem, StrTy, Ty};
 use crate::error::Error;
+use crate::json::{self, Json};
 use crate::timestamp::Timestamp;
 
 /// The JSON Schema pattern accepted for event ids before normalisation: a 26-character
@@ -33,7 +44,8 @@ fn is_hyphenated_uuid(s: &str) -> bool {
 }
 
 /// Normalises an event id: a 26-character Crockford ULID is upper-cased, a hyphenated
-/// UUID lower-cased, and 32 hex digits become a lower-case hyphenated UUID.
+/// UUID lower-cased, and 32 hex digits become a lower-case hyphenated UUID. An id that is
+/// already normal comes back borrowed.
 ///
 /// ```
 /// use spec_kitty_events::normalize_event_id;
@@ -44,42 +56,63 @@ fn is_hyphenated_uuid(s: &str) -> bool {
 /// );
 /// assert!(normalize_event_id("01ARZ3NDEKTSV4RRFFQ69G5FAI").is_err()); // I is not Crockford
 /// ```
-pub fn normalize_event_id(s: &str) -> Result<String, String> {
+pub fn normalize_event_id(s: &str) -> Result<Cow<'_, str>, String> {
+    // The common case first: a canonical upper-case ULID.
+    if s.len() == 26
+        && s.bytes().all(|b| {
+            b.is_ascii_digit()
+                || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'L' | b'O' | b'U'))
+        })
+    {
+        return Ok(Cow::Borrowed(s));
+    }
     let len = s.chars().count();
     if len == 26 {
         if !s.chars().all(is_crockford) {
             return Err(format!(
-                "26-char event_id must be valid Crockford base32 (chars I, L, O, U are not allowed); got {s:?}"
+                "26-char event_id must be valid Crockford base32 (chars I, L, O, U are not allowed); got {}",
+                json::py::str_repr(s)
             ));
         }
-        return Ok(s.to_ascii_uppercase());
+        return Ok(if s.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(s.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(s)
+        });
     }
     if is_hyphenated_uuid(s) {
-        return Ok(s.to_ascii_lowercase());
+        return Ok(if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        });
     }
     if s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit()) {
         let h = s.to_ascii_lowercase();
-        return Ok(format!(
+        return Ok(Cow::Owned(format!(
             "{}-{}-{}-{}-{}",
             &h[..8],
             &h[8..12],
             &h[12..16],
             &h[16..20],
             &h[20..]
-        ));
+        )));
     }
     Err(format!(
         "event_id must be 26-char ULID (Crockford base32), 36-char UUID, or 32-char hex UUID; got {len} chars"
     ))
 }
 
-fn normalize_id_value(v: &Value) -> Result<Option<Value>, String> {
+fn normalize_id_value(v: &Json<'_>) -> Result<Option<Json<'static>>, String> {
     match v {
-        Value::Null => Ok(None),
-        Value::String(s) => normalize_event_id(s).map(|n| Some(Value::String(n))),
+        Json::Null => Ok(None),
+        Json::Str(s) => match normalize_event_id(s)? {
+            Cow::Borrowed(_) => Ok(None),
+            Cow::Owned(n) => Ok(Some(Json::from(n))),
+        },
         other => Err(format!(
             "event_id must be a string; got {}",
-            crate::contract::scalar::type_name(other)
+            other.py_type_name()
         )),
     }
 }
@@ -129,28 +162,126 @@ pub static EVENT_MODEL: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
         .build()
 });
 
-/// An immutable event envelope.
-///
-/// Parse one from JSON with [`Event::from_value`] (the reference's lax rules and
-/// normalisations apply); serialise it with serde to get exactly the reference's
-/// `model_dump(mode="json")`.
+/// The payload of an event: a JSON object, held as its canonical compact JSON text (keys
+/// unique in first-occurrence order, numbers as Python prints them), so two payloads are
+/// equal exactly when the reference's payload dicts are.
 ///
 /// ```
-/// use serde_json::json;
+/// use spec_kitty_events::envelope::Payload;
+/// use spec_kitty_events::json::parse;
+/// let p = Payload::from_json(&parse(r#"{"b": 1.50, "a": [1, 2], "b": 2.0}"#).unwrap()).unwrap();
+/// assert_eq!(p.as_str(), r#"{"b":2.0,"a":[1,2]}"#);
+/// assert_eq!(p.json().get("b").and_then(|b| b.as_f64()), Some(2.0));
+/// assert!(Payload::from_json(&parse("[1]").unwrap()).is_none());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Payload(Box<str>);
+
+impl Payload {
+    /// The empty object.
+    pub fn empty() -> Self {
+        Payload("{}".into())
+    }
+
+    /// The payload of an object value; `None` for anything else.
+    pub fn from_json(v: &Json<'_>) -> Option<Self> {
+        v.is_object()
+            .then(|| Payload(v.to_json_string().into_boxed_str()))
+    }
+
+    /// The payload of a `serde_json` map.
+    pub fn from_map(m: &Map<String, Value>) -> Self {
+        let entries = m
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Json::from_value(v)))
+            .collect();
+        Payload(Json::Object(entries).to_json_string().into_boxed_str())
+    }
+
+    /// The canonical JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The payload as a tree borrowing from this text.
+    pub fn json(&self) -> Json<'_> {
+        // The text is canonical JSON of an object by construction.
+        json::parse(&self.0).unwrap_or_else(|_| Json::Object(Vec::new()))
+    }
+
+    /// The payload as a `serde_json` map.
+    pub fn to_map(&self) -> Map<String, Value> {
+        match self.json().to_value() {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    /// The value under `key`, as a `serde_json` value.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.json().get(key).map(Json::to_value)
+    }
+
+    /// Whether the payload is the empty object.
+    pub fn is_empty(&self) -> bool {
+        &*self.0 == "{}"
+    }
+}
+
+impl Default for Payload {
+    fn default() -> Self {
+        Payload::empty()
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Payload({})", self.0)
+    }
+}
+
+impl From<Map<String, Value>> for Payload {
+    fn from(m: Map<String, Value>) -> Self {
+        Payload::from_map(&m)
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.json().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let tree = Json::deserialize(d)?;
+        Payload::from_json(&tree)
+            .ok_or_else(|| serde::de::Error::custom("payload must be an object"))
+    }
+}
+
+/// An immutable event envelope.
+///
+/// Parse one from JSON with [`Event::parse`] or [`Event::from_value`] (the reference's lax
+/// rules and normalisations apply); serialise it with serde, or [`Event::to_json_string`],
+/// to get exactly the reference's `model_dump(mode="json")`.
+///
+/// ```
 /// use spec_kitty_events::Event;
-/// let e = Event::from_value(&json!({
+/// let e = Event::parse(r#"{
 ///     "event_id": "01arz3ndektsv4rrffq69g5fav", "event_type": "WPStatusChanged",
 ///     "aggregate_id": "mission/WP01", "timestamp": "2026-04-05T12:00:00+00:00",
 ///     "build_id": "b1", "node_id": "n1", "lamport_clock": "3",
 ///     "project_uuid": "12345678123456781234567812345678",
-///     "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "ignored": true
-/// })).unwrap();
+///     "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "ignored": true, "payload": {"x": 1.0}
+/// }"#).unwrap();
 /// assert_eq!(e.event_id, "01ARZ3NDEKTSV4RRFFQ69G5FAV");
 /// assert_eq!(e.lamport_clock, 3);
 /// let out = serde_json::to_value(&e).unwrap();
 /// assert_eq!(out["timestamp"], "2026-04-05T12:00:00Z");
 /// assert_eq!(out["project_uuid"], "12345678-1234-5678-1234-567812345678");
 /// assert_eq!(Event::from_value(&out).unwrap(), e);
+/// assert_eq!(Event::parse(&e.to_json_string()).unwrap(), e);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -161,7 +292,7 @@ pub struct Event {
     /// The entity the event modifies.
     pub aggregate_id: String,
     /// Type-specific data.
-    pub payload: Map<String, Value>,
+    pub payload: Payload,
     /// Wall-clock time, with its original offset.
     pub timestamp: Timestamp,
     /// The build (checkout or worktree) that produced the event.
@@ -184,44 +315,77 @@ pub struct Event {
     pub data_tier: u8,
 }
 
-impl Event {
-    /// Validates a JSON value as an envelope (model layer only; see
-    /// [`crate::cutover`] for the fail-closed cutover policy) and builds the event.
-    pub fn from_value(v: &Value) -> Result<Event, Error> {
-        let invalid = |errors| Error::Validation {
-            model: "Event",
-            errors,
-        };
-        let Value::Object(m) = v else {
-            return Err(invalid(EVENT_MODEL.validate(v).err().unwrap_or_default()));
-        };
-        let slots = EVENT_MODEL.validate_values(m).map_err(invalid)?;
-        Self::from_slots(slots).map_err(|e| invalid(vec![e]))
-    }
+/// A validated envelope borrowing from a parsed tree: identical field for field to
+/// [`Event`], with the payload left as the tree's object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRef<'b> {
+    /// Normalised event id.
+    pub event_id: Cow<'b, str>,
+    /// Event type name.
+    pub event_type: Cow<'b, str>,
+    /// The entity the event modifies.
+    pub aggregate_id: Cow<'b, str>,
+    /// The payload object.
+    pub payload: &'b Json<'b>,
+    /// Wall-clock time.
+    pub timestamp: Timestamp,
+    /// The build that produced the event.
+    pub build_id: Cow<'b, str>,
+    /// The emitting node.
+    pub node_id: Cow<'b, str>,
+    /// Lamport clock value.
+    pub lamport_clock: u64,
+    /// Normalised id of the parent event.
+    pub causation_id: Option<Cow<'b, str>>,
+    /// The project.
+    pub project_uuid: uuid::Uuid,
+    /// Human-readable project name.
+    pub project_slug: Option<Cow<'b, str>>,
+    /// Normalised correlation id.
+    pub correlation_id: Cow<'b, str>,
+    /// Envelope schema version.
+    pub schema_version: Cow<'b, str>,
+    /// Data sharing tier, 0–4.
+    pub data_tier: u8,
+}
 
-    /// Like [`Event::from_value`], taking the value by ownership so that the payload is
-    /// moved into the event rather than copied: the fast path for reading logs.
-    pub fn from_json(mut v: Value) -> Result<Event, Error> {
-        // The payload's contract here is only "an object": validate the envelope with an
-        // empty stand-in and move the real payload in afterwards.
-        let payload = match v.get_mut("payload") {
-            Some(p @ Value::Object(_)) => Some(std::mem::replace(p, Value::Object(Map::new()))),
-            _ => None,
-        };
-        let mut event = Self::from_value(&v)?;
-        if let Some(Value::Object(p)) = payload {
-            event.payload = p;
-        }
-        Ok(event)
-    }
+static EMPTY_OBJECT: Json<'static> = Json::Object(Vec::new());
 
-    /// Builds an event from [`EVENT_MODEL`]'s validated field values (declaration order).
-    fn from_slots(slots: Vec<Value>) -> Result<Event, FieldError> {
+fn into_str(v: Json<'_>) -> Cow<'_, str> {
+    match v {
+        Json::Str(s) => s,
+        _ => Cow::Borrowed(""),
+    }
+}
+
+fn into_opt_str(v: Json<'_>) -> Option<Cow<'_, str>> {
+    match v {
+        Json::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+impl<'b> EventRef<'b> {
+    /// Validates a parsed envelope (model layer only; see [`crate::cutover`] for the
+    /// fail-closed cutover policy), borrowing from it.
+    ///
+    /// ```
+    /// use spec_kitty_events::envelope::EventRef;
+    /// use spec_kitty_events::json::parse;
+    /// let tree = parse(r#"{"event_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "event_type": "X",
+    ///     "aggregate_id": "a", "timestamp": "2026-01-01T00:00:00Z", "build_id": "b",
+    ///     "node_id": "n", "lamport_clock": 7, "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    ///     "project_uuid": "12345678-1234-5678-1234-567812345678", "payload": {"k": "v"}}"#).unwrap();
+    /// let e = EventRef::from_json(&tree).unwrap();
+    /// assert_eq!((e.lamport_clock, e.payload.get_str("k")), (7, Some("v")));
+    /// ```
+    pub fn from_json(v: &'b Json<'_>) -> Result<EventRef<'b>, Vec<FieldError>> {
+        let slots = EVENT_MODEL.validate_values(v)?;
         let [
             event_id,
             event_type,
             aggregate_id,
-            payload,
+            _payload,
             timestamp,
             build_id,
             node_id,
@@ -232,63 +396,168 @@ impl Event {
             correlation_id,
             schema_version,
             data_tier,
-        ]: [Value; 14] = slots
+        ]: [Json<'b>; 14] = slots
             .try_into()
-            .map_err(|_| FieldError::new("internal", "envelope model has 14 fields"))?;
-        let string = |v: Value| match v {
-            Value::String(s) => s,
-            _ => String::new(),
-        };
-        let opt_string = |v: Value| match v {
-            Value::String(s) => Some(s),
-            _ => None,
-        };
+            .map_err(|_| vec![FieldError::new("internal", "envelope model has 14 fields")])?;
         let lamport_clock = lamport_clock.as_u64().ok_or_else(|| {
-            FieldError::new(
-                "int_too_large",
-                "Lamport clock values beyond 2^64-1 are not supported",
-            )
-            .within(crate::contract::PathItem::Key("lamport_clock".into()))
+            vec![
+                FieldError::new(
+                    "int_too_large",
+                    "Lamport clock values beyond 2^64-1 are not supported",
+                )
+                .with_input(&lamport_clock)
+                .within(PathItem::Key("lamport_clock".into())),
+            ]
         })?;
         let timestamp = match &timestamp {
-            Value::String(s) => Timestamp::parse_str(s)?,
+            Json::Str(s) => Timestamp::parse_str(s).map_err(|e| vec![e])?,
             _ => {
-                return Err(FieldError::new(
+                return Err(vec![FieldError::new(
                     "datetime_type",
                     "timestamp missing after validation",
-                ));
+                )]);
             }
         };
         let project_uuid = project_uuid
             .as_str()
             .and_then(|s| uuid::Uuid::parse_str(s).ok())
             .ok_or_else(|| {
-                FieldError::new("uuid_parsing", "project_uuid unreadable after validation")
+                vec![FieldError::new(
+                    "uuid_parsing",
+                    "project_uuid unreadable after validation",
+                )]
             })?;
-        Ok(Event {
-            event_id: string(event_id),
-            event_type: string(event_type),
-            aggregate_id: string(aggregate_id),
-            payload: match payload {
-                Value::Object(p) => p,
-                _ => Map::new(),
-            },
+        Ok(EventRef {
+            event_id: into_str(event_id),
+            event_type: into_str(event_type),
+            aggregate_id: into_str(aggregate_id),
+            payload: v.get("payload").unwrap_or(&EMPTY_OBJECT),
             timestamp,
-            build_id: string(build_id),
-            node_id: string(node_id),
+            build_id: into_str(build_id),
+            node_id: into_str(node_id),
             lamport_clock,
-            causation_id: opt_string(causation_id),
+            causation_id: into_opt_str(causation_id),
             project_uuid,
-            project_slug: opt_string(project_slug),
-            correlation_id: string(correlation_id),
-            schema_version: string(schema_version),
+            project_slug: into_opt_str(project_slug),
+            correlation_id: into_str(correlation_id),
+            schema_version: into_str(schema_version),
             data_tier: data_tier.as_u64().map_or(0, |n| n as u8),
         })
+    }
+
+    /// The owned event (the payload rendered as canonical text).
+    pub fn to_event(&self) -> Event {
+        Event {
+            event_id: self.event_id.to_string(),
+            event_type: self.event_type.to_string(),
+            aggregate_id: self.aggregate_id.to_string(),
+            payload: Payload::from_json(self.payload).unwrap_or_default(),
+            timestamp: self.timestamp.clone(),
+            build_id: self.build_id.to_string(),
+            node_id: self.node_id.to_string(),
+            lamport_clock: self.lamport_clock,
+            causation_id: self.causation_id.as_ref().map(|s| s.to_string()),
+            project_uuid: self.project_uuid,
+            project_slug: self.project_slug.as_ref().map(|s| s.to_string()),
+            correlation_id: self.correlation_id.to_string(),
+            schema_version: self.schema_version.to_string(),
+            data_tier: self.data_tier,
+        }
+    }
+}
+
+impl Event {
+    fn invalid(errors: Vec<FieldError>) -> Error {
+        Error::Validation {
+            model: "Event",
+            errors,
+        }
+    }
+
+    /// Validates a parsed envelope (model layer only; see [`crate::cutover`] for the
+    /// fail-closed cutover policy) and builds the event.
+    pub fn from_json(v: &Json<'_>) -> Result<Event, Error> {
+        EventRef::from_json(v)
+            .map(|e| e.to_event())
+            .map_err(Self::invalid)
+    }
+
+    /// Validates a JSON value as an envelope; see [`Event::from_json`].
+    pub fn from_value(v: &Value) -> Result<Event, Error> {
+        Self::from_json(&Json::from_value(v))
+    }
+
+    /// Parses and validates one envelope from JSON text: the path for reading logs. A
+    /// syntax error is reported as a `json_syntax` error at the root.
+    pub fn parse(text: &str) -> Result<Event, Error> {
+        let tree = json::parse(text)
+            .map_err(|e| Self::invalid(vec![FieldError::new("json_syntax", e.message)]))?;
+        Self::from_json(&tree)
+    }
+
+    /// The envelope borrowing `payload` (which must be this event's payload, parsed).
+    pub fn as_ref<'b>(&'b self, payload: &'b Json<'b>) -> EventRef<'b> {
+        EventRef {
+            event_id: Cow::Borrowed(&self.event_id),
+            event_type: Cow::Borrowed(&self.event_type),
+            aggregate_id: Cow::Borrowed(&self.aggregate_id),
+            payload,
+            timestamp: self.timestamp.clone(),
+            build_id: Cow::Borrowed(&self.build_id),
+            node_id: Cow::Borrowed(&self.node_id),
+            lamport_clock: self.lamport_clock,
+            causation_id: self.causation_id.as_deref().map(Cow::Borrowed),
+            project_uuid: self.project_uuid,
+            project_slug: self.project_slug.as_deref().map(Cow::Borrowed),
+            correlation_id: Cow::Borrowed(&self.correlation_id),
+            schema_version: Cow::Borrowed(&self.schema_version),
+            data_tier: self.data_tier,
+        }
     }
 
     /// The envelope as the reference's `model_dump(mode="json")` prints it.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// The envelope as compact JSON, written directly (the payload text as it is).
+    pub fn to_json_string(&self) -> String {
+        use crate::json::write_json_str as s;
+        let mut out = String::with_capacity(256 + self.payload.as_str().len());
+        let opt = |out: &mut String, v: &Option<String>| match v {
+            Some(x) => s(x, out),
+            None => out.push_str("null"),
+        };
+        out.push_str("{\"event_id\":");
+        s(&self.event_id, &mut out);
+        out.push_str(",\"event_type\":");
+        s(&self.event_type, &mut out);
+        out.push_str(",\"aggregate_id\":");
+        s(&self.aggregate_id, &mut out);
+        out.push_str(",\"payload\":");
+        out.push_str(self.payload.as_str());
+        out.push_str(",\"timestamp\":");
+        s(&self.timestamp.to_json_string(), &mut out);
+        out.push_str(",\"build_id\":");
+        s(&self.build_id, &mut out);
+        out.push_str(",\"node_id\":");
+        s(&self.node_id, &mut out);
+        out.push_str(",\"lamport_clock\":");
+        out.push_str(&self.lamport_clock.to_string());
+        out.push_str(",\"causation_id\":");
+        opt(&mut out, &self.causation_id);
+        out.push_str(",\"project_uuid\":");
+        s(&self.project_uuid.hyphenated().to_string(), &mut out);
+        out.push_str(",\"project_slug\":");
+        opt(&mut out, &self.project_slug);
+        out.push_str(",\"correlation_id\":");
+        s(&self.correlation_id, &mut out);
+        out.push_str(",\"schema_version\":");
+        s(&self.schema_version, &mut out);
+        out.push_str(",\"data_tier\":");
+        out.push_str(&self.data_tier.to_string());
+        out.push('}');
+        out
     }
 }
 
@@ -335,5 +604,36 @@ mod tests {
                 ("data_tier".into(), "less_than_equal".into()),
             ]
         );
+    }
+
+    #[test]
+    fn direct_rendering_equals_serde() {
+        let mut v = base();
+        v["payload"] =
+            json!({"z": [1.5, {"q": "\"x\""}], "a": 123456789012345678901234567890_u128});
+        v["causation_id"] = json!("01arz3ndektsv4rrffq69g5fax");
+        v["timestamp"] = json!("2026-01-01T00:00:00.25+05:30");
+        let e = Event::from_value(&v).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&e.to_json_string()).unwrap(),
+            serde_json::to_value(&e).unwrap()
+        );
+        assert_eq!(
+            e.causation_id.as_deref(),
+            Some("01ARZ3NDEKTSV4RRFFQ69G5FAX")
+        );
+    }
+
+    #[test]
+    fn large_clocks_are_refused_with_a_path() {
+        let mut v = base();
+        v["lamport_clock"] = serde_json::from_str("18446744073709551616").unwrap();
+        let Err(Error::Validation { errors, .. }) = Event::from_value(&v) else {
+            panic!("expected errors")
+        };
+        assert_eq!(errors[0].kind, "int_too_large");
+        assert_eq!(errors[0].path.to_string(), "lamport_clock");
+        v["lamport_clock"] = serde_json::from_str("18446744073709551615").unwrap();
+        assert_eq!(Event::from_value(&v).unwrap().lamport_clock, u64::MAX);
     }
 }

@@ -32,8 +32,11 @@ pub mod domain;
 pub mod envelope;
 pub mod error;
 pub mod error_log;
+pub mod json;
 pub mod merge;
 pub mod ordering;
+pub mod projection;
+pub mod records;
 pub mod replay;
 pub mod schemas;
 pub mod storage;
@@ -52,4 +55,8 @@ pub use storage::{
     InMemoryErrorStorage, InMemoryEventStore, NodeStats, StoredEvent,
 };
 pub use timestamp::Timestamp;
+
+/// An insertion-ordered map with a fast non-cryptographic hasher, for reduced states
+/// keyed by ids from the log.
+pub type FxIndexMap<K, V> = indexmap::IndexMap<K, V, rustc_hash::FxBuildHasher>;
 pub use topology::topological_sort;

@@ -1,9 +1,8 @@
 //! State-machine merge of concurrent events by state priority.
 
-use serde_json::Value;
-
 use crate::envelope::Event;
 use crate::error::{Error, Result};
+use crate::json::{Json, py};
 
 /// The outcome of merging concurrent events.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,19 +17,15 @@ pub struct ConflictResolution<'a> {
     pub conflicting_events: Vec<&'a Event>,
 }
 
-fn state_of<'e>(e: &'e Event, state_key: &str) -> Option<&'e Value> {
-    let v = e.payload.get(state_key).filter(|v| !v.is_null());
+fn state_of(payload: &Json<'_>, state_key: &str) -> Option<Json<'static>> {
+    let v = payload.get(state_key).filter(|v| !v.is_null());
     if v.is_none() && state_key == "state" {
-        return e.payload.get("status").filter(|v| !v.is_null());
+        return payload
+            .get("status")
+            .filter(|v| !v.is_null())
+            .map(|v| v.clone().into_owned());
     }
-    v
-}
-
-fn render(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    v.map(|v| v.clone().into_owned())
 }
 
 /// Picks the event whose state has the highest priority among concurrent events (same
@@ -76,7 +71,7 @@ pub fn state_machine_merge<'a>(
     }
     let mut ranked: Vec<(i64, &str, &Event, String)> = Vec::with_capacity(events.len());
     for e in events {
-        let Some(state) = state_of(e, state_key) else {
+        let Some(state) = state_of(&e.payload.json(), state_key) else {
             let tried = if state_key == "state" {
                 "'state' or 'status'".to_owned()
             } else {
@@ -88,18 +83,19 @@ pub fn state_machine_merge<'a>(
             )));
         };
         let key = state.as_str();
-        let state = render(state);
+        // Messages show the value as Python's str() does (`True`, `1.0`).
+        let rendered = py::str(&state);
         // Only a string can name a state: priority maps are keyed by strings.
         let Some(&(_, priority)) =
             key.and_then(|k| priority_map.iter().find(|(name, _)| *name == k))
         else {
             let keys: Vec<String> = priority_map.iter().map(|(k, _)| format!("'{k}'")).collect();
             return Err(Error::Merge(format!(
-                "State value '{state}' not in priority_map. Available states: [{}]",
+                "State value '{rendered}' not in priority_map. Available states: [{}]",
                 keys.join(", ")
             )));
         };
-        ranked.push((priority, e.node_id.as_str(), e, state));
+        ranked.push((priority, e.node_id.as_str(), e, rendered));
     }
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     let (priority, node, winner, state) = &ranked[0];

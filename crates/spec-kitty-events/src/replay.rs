@@ -1,9 +1,25 @@
 //! Replay: one entry point over every reducer, for tools that pick the reducer at run time.
+//!
+//! [`ReducerKind`] names a reducer; [`with_projection`] builds its [`Projection`] (with
+//! the mode and roster of [`ReplayOptions`]) and hands it to a [`ProjectionVisitor`], so
+//! that a tool can run any reducer through one generic code path; [`replay`] is the
+//! simplest such path (owned events in, the reduced state as JSON out).
 
 use serde_json::Value;
 
+use crate::domain::collaboration::CollaborationProjection;
+use crate::domain::connector::ConnectorProjection;
+use crate::domain::decision_point::DecisionPointProjection;
+use crate::domain::dossier::DossierProjection;
+use crate::domain::glossary::GlossaryProjection;
+use crate::domain::lifecycle::LifecycleProjection;
+use crate::domain::mission_audit::MissionAuditProjection;
+use crate::domain::mission_next::MissionNextProjection;
+use crate::domain::status::StatusProjection;
+use crate::domain::sync::SyncProjection;
 use crate::envelope::Event;
 use crate::error::{Error, Result};
+use crate::projection::{Projection, prepare, replay_all};
 
 /// A projection the library can replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,6 +95,17 @@ pub enum Mode {
     Permissive,
 }
 
+impl Mode {
+    /// The mode's name (`default`, `strict`, `permissive`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Default => "default",
+            Mode::Strict => "strict",
+            Mode::Permissive => "permissive",
+        }
+    }
+}
+
 /// Options for reducers that take them.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayOptions {
@@ -86,6 +113,50 @@ pub struct ReplayOptions {
     pub mode: Mode,
     /// A roster document, for reducers that take one.
     pub roster: Option<Value>,
+}
+
+/// Code that runs with the projection of a reducer chosen at run time: implement
+/// [`ProjectionVisitor::visit`] once, generically, and [`with_projection`] calls it with
+/// the right type.
+pub trait ProjectionVisitor {
+    /// What the visit produces.
+    type Output;
+    /// Runs with the empty projection `projection`.
+    fn visit<P: Projection>(self, projection: P) -> Self::Output;
+}
+
+/// Builds the empty projection of `kind` (with `options`) and visits it. Fails only when
+/// the options are unusable (a roster entry that is not a valid identity).
+pub fn with_projection<V: ProjectionVisitor>(
+    kind: ReducerKind,
+    options: &ReplayOptions,
+    visitor: V,
+) -> Result<V::Output> {
+    let strict = options.mode != Mode::Permissive;
+    Ok(match kind {
+        ReducerKind::Status => visitor.visit(StatusProjection::default()),
+        ReducerKind::Lifecycle => visitor.visit(LifecycleProjection::default()),
+        ReducerKind::Collaboration => visitor.visit(CollaborationProjection::new(
+            strict,
+            options.roster.as_ref().and_then(Value::as_object),
+        )?),
+        ReducerKind::Glossary => visitor.visit(GlossaryProjection::new(strict)),
+        ReducerKind::MissionNext => visitor.visit(MissionNextProjection::default()),
+        ReducerKind::Dossier => visitor.visit(DossierProjection::default()),
+        ReducerKind::MissionAudit => visitor.visit(MissionAuditProjection::default()),
+        ReducerKind::DecisionPoint => visitor.visit(DecisionPointProjection::default()),
+        ReducerKind::Connector => visitor.visit(ConnectorProjection::default()),
+        ReducerKind::Sync => visitor.visit(SyncProjection::default()),
+    })
+}
+
+struct ReplayEvents<'a>(&'a [Event]);
+
+impl ProjectionVisitor for ReplayEvents<'_> {
+    type Output = Result<Value>;
+    fn visit<P: Projection>(self, projection: P) -> Result<Value> {
+        to_json(replay_all(projection, prepare::<P>(self.0))?)
+    }
 }
 
 /// Replays `events` through the reducer `kind` and returns the reduced state as the
@@ -98,49 +169,7 @@ pub struct ReplayOptions {
 /// assert_eq!(state["event_count"], 0);
 /// ```
 pub fn replay(kind: ReducerKind, events: &[Event], options: &ReplayOptions) -> Result<Value> {
-    match kind {
-        ReducerKind::Status => to_json(crate::domain::status::reduce_status_events(events)),
-        // --- lifecycle ---
-        ReducerKind::Lifecycle => {
-            to_json(crate::domain::lifecycle::reduce_lifecycle_events(events))
-        }
-
-        // --- collaboration, glossary ---
-        ReducerKind::Collaboration => {
-            to_json(crate::domain::collaboration::reduce_collaboration_events(
-                events,
-                options.mode != Mode::Permissive,
-                options.roster.as_ref().and_then(Value::as_object),
-            )?)
-        }
-        ReducerKind::Glossary => to_json(crate::domain::glossary::reduce_glossary_events(
-            events,
-            options.mode != Mode::Permissive,
-        )?),
-
-        // --- mission-next, dossier, mission audit ---
-        ReducerKind::MissionNext => to_json(
-            crate::domain::mission_next::reduce_mission_next_events(events),
-        ),
-        ReducerKind::Dossier => to_json(crate::domain::dossier::reduce_mission_dossier(events)?),
-        ReducerKind::MissionAudit => to_json(
-            crate::domain::mission_audit::reduce_mission_audit_events(events)?,
-        ),
-
-        // --- decision point, connector, sync ---
-        ReducerKind::Connector => {
-            to_json(crate::domain::connector::reduce_connector_events(events))
-        }
-        ReducerKind::Sync => to_json(crate::domain::sync::reduce_sync_events(events)),
-        ReducerKind::DecisionPoint => to_json(
-            crate::domain::decision_point::reduce_decision_point_events(events),
-        ),
-        #[allow(unreachable_patterns)]
-        other => Err(Error::InvalidArgument(format!(
-            "reducer {} is not available yet",
-            other.name()
-        ))),
-    }
+    with_projection(kind, options, ReplayEvents(events))?
 }
 
 /// Renders a reduced state as JSON.

@@ -293,7 +293,9 @@ fn store_semantics_in_memory() {
             .all(|o| matches!(o, spec_kitty_events::AppendOutcome::Duplicate(_)))
     );
     let mut changed = events[0].clone();
-    changed.payload.insert("i".into(), json!(99));
+    let mut m = changed.payload.to_map();
+    m.insert("i".into(), json!(99));
+    changed.payload = m.into();
     let fresh = Event::from_value(&envelope(7, 9, "a", "m", None, json!({}))).unwrap();
     assert!(
         store

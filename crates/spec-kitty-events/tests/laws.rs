@@ -282,7 +282,8 @@ proptest! {
         prop_assert_eq!(r.resolution_note, reference.resolution_note);
         // The winner has the highest priority present.
         let best = picks.iter().map(|(s, _)| STATES[*s].1).max().unwrap();
-        let won = STATES.iter().find(|(n, _)| Some(*n) == r.merged_event.payload["state"].as_str()).unwrap().1;
+        let state = r.merged_event.payload.get("state");
+        let won = STATES.iter().find(|(n, _)| Some(*n) == state.as_ref().and_then(|s| s.as_str())).unwrap().1;
         prop_assert_eq!(won, best);
     }
 }

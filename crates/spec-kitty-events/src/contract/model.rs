@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use super::ty::{BeforeFn, CheckFn, Ty, value_error};
 use super::violation::{FieldError, PathItem};
+use crate::json::{Json, JsonDeserializer, Object};
 
 /// Validated field values in declaration order, and the unknown keys a model keeps.
-type Slots = (Vec<Value>, Vec<(String, Value)>);
+type Slots<'b> = (Vec<Json<'b>>, Object<'b>);
 
 /// What a model does with keys it does not declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,81 +171,144 @@ impl ModelDef {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// Validates a `serde_json::Value` and returns the normalised object (see
+    /// [`ModelDef::validate_json`]).
+    pub fn validate(&self, v: &Value) -> Result<Value, Vec<FieldError>> {
+        self.validate_json(&Json::from_value(v))
+            .map(|out| out.to_value())
+    }
+
+    /// Validates an object given as a `serde_json` map (see [`ModelDef::validate_json`]).
+    pub fn validate_object(&self, input: &Map<String, Value>) -> Result<Value, Vec<FieldError>> {
+        let entries = input
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Json::from_value(v)))
+            .collect();
+        self.validate_json(&Json::Object(entries))
+            .map(|out| out.to_value())
+    }
+
     /// Validates `v` and returns the normalised object: declared fields in declaration
     /// order with defaults filled in, as the reference's `model_dump(mode="json")` prints.
-    pub fn validate(&self, v: &Value) -> Result<Value, Vec<FieldError>> {
+    /// The result borrows from `v` and from the definition wherever nothing changed.
+    ///
+    /// ```
+    /// use spec_kitty_events::contract::{Field, ModelDef, Ty};
+    /// use spec_kitty_events::json::{parse, Json};
+    /// let m = ModelDef::new("P", "").field(Field::required("n", Ty::int()));
+    /// let input = parse(r#"{"n": "7", "other": 1}"#).unwrap();
+    /// assert_eq!(m.validate_json(&input).unwrap().to_json_string(), r#"{"n":7}"#);
+    /// ```
+    pub fn validate_json<'b>(&'b self, v: &'b Json<'_>) -> Result<Json<'b>, Vec<FieldError>> {
         self.validate_mode(v, false)
     }
 
-    pub(crate) fn validate_mode(&self, v: &Value, strict: bool) -> Result<Value, Vec<FieldError>> {
-        let replaced;
-        let v = match self.before {
-            Some(f) => match f(v) {
-                Ok(Some(new)) => {
-                    replaced = new;
-                    &replaced
-                }
-                Ok(None) => v,
-                Err(msg) => return Err(vec![value_error(msg)]),
-            },
-            None => v,
-        };
+    pub(crate) fn validate_mode<'b>(
+        &'b self,
+        v: &'b Json<'_>,
+        strict: bool,
+    ) -> Result<Json<'b>, Vec<FieldError>> {
+        if let Some(before) = self.before {
+            return match before(v) {
+                // Rare: the input was rewritten; the result owns its strings.
+                Ok(Some(replaced)) => self
+                    .validate_rewritten(&replaced, strict)
+                    .map(Json::into_owned),
+                Ok(None) => self.validate_rewritten(v, strict),
+                Err(msg) => Err(vec![value_error(msg).with_input(v)]),
+            };
+        }
+        self.validate_rewritten(v, strict)
+    }
+
+    /// Validation after the before-validator.
+    fn validate_rewritten<'b>(
+        &'b self,
+        v: &'b Json<'_>,
+        strict: bool,
+    ) -> Result<Json<'b>, Vec<FieldError>> {
         if let Some(root) = &self.root {
             return root.validate_mode(v, strict);
         }
-        let Value::Object(input) = v else {
-            return Err(vec![FieldError::new(
-                "model_type",
-                format!(
-                    "Input should be a valid dictionary or instance of {}",
-                    self.name
-                ),
-            )]);
+        let Json::Object(input) = v else {
+            return Err(vec![
+                FieldError::new(
+                    "model_type",
+                    format!(
+                        "Input should be a valid dictionary or instance of {}",
+                        self.name
+                    ),
+                )
+                .with_input(v),
+            ]);
         };
-        self.validate_fields(input, strict)
+        let (slots, kept) = self.validate_slots(v, input, strict)?;
+        let mut out: Object<'b> = Vec::with_capacity(slots.len() + kept.len());
+        for (field, value) in self.fields.iter().zip(slots) {
+            out.push((Cow::Borrowed(field.name), value));
+        }
+        out.extend(kept);
+        let out = Json::Object(out);
+        for check in &self.checks {
+            check(&out).map_err(|msg| vec![value_error(msg).with_input(v)])?;
+        }
+        Ok(out)
     }
 
     /// Validates an object and builds its typed form: `T` must deserialize from the
     /// normalised object (field names and order as declared).
     pub fn parse<T: serde::de::DeserializeOwned>(
         &self,
-        input: &Map<String, Value>,
+        v: &Json<'_>,
     ) -> Result<T, Vec<FieldError>> {
-        let normalized = self.validate_object(input)?;
-        serde_json::from_value(normalized)
+        let normalized = self.validate_json(v)?;
+        T::deserialize(JsonDeserializer(&normalized))
             .map_err(|e| vec![FieldError::new("internal", e.to_string())])
-    }
-
-    /// Validates an object already in hand (no copy of it is made); see [`ModelDef::validate`].
-    pub fn validate_object(&self, input: &Map<String, Value>) -> Result<Value, Vec<FieldError>> {
-        if self.before.is_some() || self.root.is_some() {
-            return self.validate(&Value::Object(input.clone()));
-        }
-        self.validate_fields(input, false)
     }
 
     /// Validates the declared fields of `input` into one value per field, in declaration
     /// order, plus the unknown keys the model keeps (`Extra::Allow`). Model checks do not
     /// run here.
-    fn validate_slots(
-        &self,
-        input: &Map<String, Value>,
+    fn validate_slots<'b>(
+        &'b self,
+        whole: &'b Json<'_>,
+        input: &'b Object<'_>,
         strict: bool,
-    ) -> Result<Slots, Vec<FieldError>> {
+    ) -> Result<Slots<'b>, Vec<FieldError>> {
         // One pass over the (small) input, matching keys to fields by name: cheaper than a
-        // hashed lookup per declared field.
-        let mut found: Vec<Option<&Value>> = vec![None; self.fields.len()];
-        let mut unknown: Vec<(&String, &Value)> = Vec::new();
+        // hashed lookup per declared field. Inputs usually list fields in declaration
+        // order, so the field after the last match is tried first.
+        const ON_STACK: usize = 24;
+        let n = self.fields.len();
+        let mut stack: [Option<&'b Json<'_>>; ON_STACK] = [None; ON_STACK];
+        let mut heap: Vec<Option<&'b Json<'_>>>;
+        let found: &mut [Option<&'b Json<'_>>] = if n <= ON_STACK {
+            &mut stack[..n]
+        } else {
+            heap = vec![None; n];
+            &mut heap[..]
+        };
+        let mut unknown: Vec<(&'b str, &'b Json<'_>)> = Vec::new();
+        let mut next = 0;
         for (k, v) in input {
-            match self.fields.iter().position(|f| f.name == k.as_str()) {
-                Some(i) => found[i] = Some(v),
+            let k = k.as_ref();
+            let hit = if next < n && self.fields[next].name == k {
+                Some(next)
+            } else {
+                self.fields.iter().position(|f| f.name == k)
+            };
+            match hit {
+                Some(i) => {
+                    found[i] = Some(v);
+                    next = i + 1;
+                }
                 None if self.extra != Extra::Ignore => unknown.push((k, v)),
                 None => {}
             }
         }
         let mut slots = Vec::with_capacity(self.fields.len());
         let mut errors = Vec::new();
-        for (field, raw) in self.fields.iter().zip(found) {
+        for (field, raw) in self.fields.iter().zip(found.iter().copied()) {
             match raw {
                 Some(raw) => match field.ty.validate_mode(raw, strict) {
                     Ok(x) => slots.push(x),
@@ -254,9 +318,10 @@ impl ModelDef {
                     ),
                 },
                 None => match &field.default {
-                    Some(d) => slots.push(d.clone()),
+                    Some(d) => slots.push(Json::from_value(d)),
                     None => errors.push(
                         FieldError::new("missing", "Field required")
+                            .with_input(whole)
                             .within(PathItem::Key(Cow::Borrowed(field.name))),
                     ),
                 },
@@ -267,10 +332,11 @@ impl ModelDef {
             if self.extra == Extra::Forbid {
                 errors.push(
                     FieldError::new("extra_forbidden", "Extra inputs are not permitted")
-                        .within(PathItem::Key(Cow::Owned(k.clone()))),
+                        .with_input(v)
+                        .within(PathItem::Key(Cow::Owned(k.to_owned()))),
                 );
             } else {
-                kept.push((k.clone(), v.clone()));
+                kept.push((Cow::Borrowed(k), v.reborrow()));
             }
         }
         if errors.is_empty() {
@@ -280,46 +346,36 @@ impl ModelDef {
         }
     }
 
-    /// Validates a model without checks or before-validator into its field values, in
-    /// declaration order: the fast path for typed consumers that know the field order.
-    /// Models with checks or a before-validator go through [`ModelDef::validate`].
-    pub fn validate_values(
-        &self,
-        input: &Map<String, Value>,
-    ) -> Result<Vec<Value>, Vec<FieldError>> {
-        if self.before.is_some()
-            || self.root.is_some()
-            || !self.checks.is_empty()
-            || self.extra == Extra::Allow
-        {
-            let Value::Object(m) = self.validate_object(input)? else {
-                return Ok(Vec::new());
-            };
-            return Ok(self
-                .fields
-                .iter()
-                .map(|f| m.get(f.name).cloned().unwrap_or(Value::Null))
-                .collect());
+    /// Validates a model without checks, before-validator or kept extras into its field
+    /// values, in declaration order: the fast path for typed consumers that know the
+    /// field order. Other models go through [`ModelDef::validate_json`].
+    pub fn validate_values<'b>(
+        &'b self,
+        input: &'b Json<'_>,
+    ) -> Result<Vec<Json<'b>>, Vec<FieldError>> {
+        let simple = self.before.is_none()
+            && self.root.is_none()
+            && self.checks.is_empty()
+            && self.extra != Extra::Allow;
+        match input {
+            Json::Object(entries) if simple => self
+                .validate_slots(input, entries, false)
+                .map(|(slots, _)| slots),
+            _ => {
+                let Json::Object(mut out) = self.validate_json(input)? else {
+                    return Ok(Vec::new());
+                };
+                Ok(self
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        out.iter()
+                            .position(|(k, _)| k == f.name)
+                            .map_or(Json::Null, |i| std::mem::take(&mut out[i].1))
+                    })
+                    .collect())
+            }
         }
-        self.validate_slots(input, false).map(|(slots, _)| slots)
-    }
-
-    fn validate_fields(
-        &self,
-        input: &Map<String, Value>,
-        strict: bool,
-    ) -> Result<Value, Vec<FieldError>> {
-        let (slots, kept) = self.validate_slots(input, strict)?;
-        let mut out = Map::with_capacity(slots.len() + kept.len());
-        for (field, v) in self.fields.iter().zip(slots) {
-            out.insert(field.name.to_owned(), v);
-        }
-        out.extend(kept);
-        let out = Value::Object(out);
-        for check in &self.checks {
-            check(&out).map_err(|msg| vec![value_error(msg)])?;
-        }
-        Ok(out)
     }
 }
 

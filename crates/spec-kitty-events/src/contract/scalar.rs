@@ -1,102 +1,33 @@
 //! Scalar coercions with the reference's lax semantics.
 //!
 //! The reference validates Python values decoded from JSON with pydantic in its default
-//! ("lax") mode. These functions reproduce that behaviour for JSON input: which inputs
-//! are accepted for an integer, a float, a boolean or a UUID, and what they become.
+//! ("lax") mode. These functions reproduce that behaviour on [`Json`] values: which
+//! inputs are accepted for an integer, a float, a boolean or a UUID, and what they become.
 
-use serde_json::{Number, Value};
 use std::borrow::Cow;
 
 use super::violation::FieldError;
+use crate::json::Json;
 
-/// A JSON number as written: an integer literal (kept as canonical decimal text, so it has
-/// no 64-bit bound) or a float literal.
-#[derive(Debug, Clone, PartialEq)]
-pub enum NumberLiteral {
-    /// An integer literal, canonical decimal digits with an optional leading `-`.
-    Int(String),
-    /// A float literal (has a fraction or an exponent).
-    Float(f64),
-}
-
-/// Classifies a JSON number by its literal form.
-pub fn number_literal(n: &Number) -> NumberLiteral {
-    let text = n.as_str();
-    if text.contains(['.', 'e', 'E']) {
-        NumberLiteral::Float(text.parse().unwrap_or(f64::NAN))
-    } else {
-        NumberLiteral::Int(canonical_int(text).unwrap_or_else(|| text.to_owned()))
-    }
-}
-
-/// Canonicalises a string of the form `-?[0-9]+` (drops leading zeros, `-0` → `0`).
-fn canonical_int(text: &str) -> Option<String> {
-    let (neg, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let trimmed = digits.trim_start_matches('0');
-    let trimmed = if trimmed.is_empty() { "0" } else { trimmed };
-    if neg && trimmed != "0" {
-        Some(format!("-{trimmed}"))
-    } else {
-        Some(trimmed.to_owned())
-    }
-}
-
-/// An integer of any size, as canonical decimal text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BigInt(pub String);
-
-impl BigInt {
-    /// The value as `i64`, when it fits.
-    pub fn as_i64(&self) -> Option<i64> {
-        self.0.parse().ok()
-    }
-
-    /// The value as `u64`, when it fits.
-    pub fn as_u64(&self) -> Option<u64> {
-        self.0.parse().ok()
-    }
-
-    fn is_negative(&self) -> bool {
-        self.0.starts_with('-')
-    }
-
-    /// Compares with an `i64`, for bound checks.
-    pub fn cmp_i64(&self, other: i64) -> std::cmp::Ordering {
-        match self.0.parse::<i128>() {
-            Ok(v) => v.cmp(&(other as i128)),
-            Err(_) if self.is_negative() => std::cmp::Ordering::Less,
-            Err(_) => std::cmp::Ordering::Greater,
-        }
-    }
-
-    /// The JSON number for this value.
-    pub fn to_value(&self) -> Value {
-        match serde_json::from_str::<Number>(&self.0) {
-            Ok(n) => Value::Number(n),
-            Err(_) => Value::Null,
-        }
-    }
+/// Canonicalises a string of the form `-?[0-9]+` (drops leading zeros, `-0` → `0`) into
+/// an integer value of any size.
+fn canonical_int(text: &str) -> Option<Json<'static>> {
+    Json::int_from_digits(text)
 }
 
 /// Follows pydantic's integer text rules: optional surrounding whitespace, a `+` or `-`
 /// sign, leading zeros, Python-style single underscores between digits, and a fraction of
 /// zeros only (`"5.00"`).
-pub fn str_as_int(s: &str) -> Option<BigInt> {
+pub fn str_as_int(s: &str) -> Option<Json<'static>> {
     if let Some(c) = canonical_json_int(s) {
-        return Some(BigInt(c));
+        return Some(c);
     }
     let cleaned = clean_int_str(s)?;
-    canonical_json_int(&cleaned).map(BigInt)
+    canonical_json_int(&cleaned)
 }
 
 /// Parses strict JSON integer syntax: `-?(0|[1-9][0-9]*)`.
-fn canonical_json_int(s: &str) -> Option<String> {
+fn canonical_json_int(s: &str) -> Option<Json<'static>> {
     let digits = s.strip_prefix('-').unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -167,30 +98,40 @@ fn clean_int_str(input: &str) -> Option<String> {
     Some(format!("{sign}{s}"))
 }
 
-/// Coerces a value to an integer the way a lax pydantic `int` field does.
+/// Compares an integer value ([`Json::Int`] or [`Json::BigInt`]) with an `i64` bound.
+pub fn cmp_int(v: &Json<'_>, bound: i64) -> std::cmp::Ordering {
+    match v {
+        Json::Int(i) => i.cmp(&bound),
+        Json::BigInt(digits) if digits.starts_with('-') => std::cmp::Ordering::Less,
+        _ => std::cmp::Ordering::Greater,
+    }
+}
+
+/// Coerces a value to an integer the way a lax pydantic `int` field does: the result is
+/// [`Json::Int`], or [`Json::BigInt`] beyond 64 bits.
 ///
 /// ```
-/// use serde_json::json;
 /// use spec_kitty_events::contract::scalar::lax_int;
-/// assert_eq!(lax_int(&json!(" 5 "), false).unwrap().as_i64(), Some(5));
-/// assert_eq!(lax_int(&json!("5.0"), false).unwrap().as_i64(), Some(5));
-/// assert!(lax_int(&json!(5.5), false).is_err());
-/// assert!(lax_int(&json!("1e3"), false).is_err());
+/// use spec_kitty_events::json::{parse, Json};
+/// let int = |text: &str| lax_int(&parse(text).unwrap(), false).ok().map(|j| j.into_owned());
+/// assert_eq!(int(r#"" 5 ""#), Some(Json::Int(5)));
+/// assert_eq!(int(r#""5.0""#), Some(Json::Int(5)));
+/// assert_eq!(int("5.5"), None);
+/// assert_eq!(int(r#""1e3""#), None);
 /// ```
-pub fn lax_int(v: &Value, strict: bool) -> Result<BigInt, FieldError> {
+pub fn lax_int<'b>(v: &Json<'b>, strict: bool) -> Result<Json<'b>, FieldError> {
     let type_err = || FieldError::new("int_type", "Input should be a valid integer");
     match v {
-        Value::Number(n) => match number_literal(n) {
-            NumberLiteral::Int(s) => Ok(BigInt(s)),
-            NumberLiteral::Float(f) => {
-                if strict {
-                    return Err(type_err());
-                }
-                float_as_int(f)
+        Json::Int(i) => Ok(Json::Int(*i)),
+        Json::BigInt(digits) => Ok(Json::BigInt(digits.clone())),
+        Json::Float(f) => {
+            if strict {
+                return Err(type_err());
             }
-        },
-        Value::Bool(b) if !strict => Ok(BigInt(if *b { "1" } else { "0" }.to_owned())),
-        Value::String(s) if !strict => str_as_int(s).ok_or_else(|| {
+            float_as_int(*f)
+        }
+        Json::Bool(b) if !strict => Ok(Json::Int(i64::from(*b))),
+        Json::Str(s) if !strict => str_as_int(s).ok_or_else(|| {
             FieldError::new(
                 "int_parsing",
                 "Input should be a valid integer, unable to parse string as an integer",
@@ -200,7 +141,7 @@ pub fn lax_int(v: &Value, strict: bool) -> Result<BigInt, FieldError> {
     }
 }
 
-fn float_as_int(f: f64) -> Result<BigInt, FieldError> {
+fn float_as_int(f: f64) -> Result<Json<'static>, FieldError> {
     if !f.is_finite() {
         Err(FieldError::new(
             "finite_number",
@@ -212,7 +153,7 @@ fn float_as_int(f: f64) -> Result<BigInt, FieldError> {
             "Input should be a valid integer, got a number with a fractional part",
         ))
     } else if (i64::MIN as f64) < f && f < (i64::MAX as f64) {
-        Ok(BigInt((f as i64).to_string()))
+        Ok(Json::Int(f as i64))
     } else {
         Err(FieldError::new(
             "int_parsing_size",
@@ -222,12 +163,14 @@ fn float_as_int(f: f64) -> Result<BigInt, FieldError> {
 }
 
 /// Coerces a value to a float the way a lax pydantic `float` field does.
-pub fn lax_float(v: &Value, strict: bool) -> Result<f64, FieldError> {
+pub fn lax_float(v: &Json<'_>, strict: bool) -> Result<f64, FieldError> {
     let type_err = || FieldError::new("float_type", "Input should be a valid number");
     match v {
-        Value::Number(n) => Ok(n.as_str().parse().unwrap_or(f64::NAN)),
-        Value::Bool(b) if !strict => Ok(if *b { 1.0 } else { 0.0 }),
-        Value::String(s) if !strict => str_as_float(s).ok_or_else(|| {
+        Json::Int(i) => Ok(*i as f64),
+        Json::BigInt(digits) => Ok(digits.parse().unwrap_or(f64::NAN)),
+        Json::Float(f) => Ok(*f),
+        Json::Bool(b) if !strict => Ok(if *b { 1.0 } else { 0.0 }),
+        Json::Str(s) if !strict => str_as_float(s).ok_or_else(|| {
             FieldError::new(
                 "float_parsing",
                 "Input should be a valid number, unable to parse string as a number",
@@ -249,43 +192,34 @@ fn str_as_float(s: &str) -> Option<f64> {
 /// Coerces a value to a boolean the way a lax pydantic `bool` field does.
 ///
 /// ```
-/// use serde_json::json;
 /// use spec_kitty_events::contract::scalar::lax_bool;
-/// assert_eq!(lax_bool(&json!("yes"), false), Ok(true));
-/// assert_eq!(lax_bool(&json!(0), false), Ok(false));
-/// assert!(lax_bool(&json!(2), false).is_err());
+/// use spec_kitty_events::json::Json;
+/// assert_eq!(lax_bool(&Json::str("yes"), false), Ok(true));
+/// assert_eq!(lax_bool(&Json::Int(0), false), Ok(false));
+/// assert!(lax_bool(&Json::Int(2), false).is_err());
 /// ```
-pub fn lax_bool(v: &Value, strict: bool) -> Result<bool, FieldError> {
+pub fn lax_bool(v: &Json<'_>, strict: bool) -> Result<bool, FieldError> {
     let parse_err = || {
         FieldError::new(
             "bool_parsing",
             "Input should be a valid boolean, unable to interpret input",
         )
     };
+    let type_err = || FieldError::new("bool_type", "Input should be a valid boolean");
     match v {
-        Value::Bool(b) => Ok(*b),
-        _ if strict => Err(FieldError::new(
-            "bool_type",
-            "Input should be a valid boolean",
-        )),
-        Value::Number(n) => match number_literal(n) {
-            NumberLiteral::Int(s) if s == "0" => Ok(false),
-            NumberLiteral::Int(s) if s == "1" => Ok(true),
-            NumberLiteral::Float(0.0) => Ok(false),
-            NumberLiteral::Float(1.0) => Ok(true),
-            // A float reaches the integer rule only when it is a whole number; anything
-            // else is not a boolean at all.
-            NumberLiteral::Float(f) if !f.is_finite() || f.fract() != 0.0 => Err(FieldError::new(
-                "bool_type",
-                "Input should be a valid boolean",
-            )),
-            _ => Err(parse_err()),
-        },
-        Value::String(s) => str_as_bool(s).ok_or_else(parse_err),
-        _ => Err(FieldError::new(
-            "bool_type",
-            "Input should be a valid boolean",
-        )),
+        Json::Bool(b) => Ok(*b),
+        _ if strict => Err(type_err()),
+        Json::Int(0) => Ok(false),
+        Json::Int(1) => Ok(true),
+        Json::Int(_) | Json::BigInt(_) => Err(parse_err()),
+        Json::Float(f) if *f == 0.0 => Ok(false),
+        Json::Float(f) if *f == 1.0 => Ok(true),
+        // A float reaches the integer rule only when it is a whole number; anything
+        // else is not a boolean at all.
+        Json::Float(f) if !f.is_finite() || f.fract() != 0.0 => Err(type_err()),
+        Json::Float(_) => Err(parse_err()),
+        Json::Str(s) => str_as_bool(s).ok_or_else(parse_err),
+        _ => Err(type_err()),
     }
 }
 
@@ -302,9 +236,9 @@ fn str_as_bool(s: &str) -> Option<bool> {
 }
 
 /// Coerces a value to a string (strings only: pydantic never turns numbers into strings).
-pub fn lax_str(v: &Value) -> Result<&str, FieldError> {
+pub fn lax_str<'v>(v: &'v Json<'_>) -> Result<&'v str, FieldError> {
     match v {
-        Value::String(s) => Ok(s),
+        Json::Str(s) => Ok(s),
         _ => Err(FieldError::new(
             "string_type",
             "Input should be a valid string",
@@ -314,9 +248,9 @@ pub fn lax_str(v: &Value) -> Result<&str, FieldError> {
 
 /// Parses a UUID in any form pydantic accepts: hyphenated, 32 hex digits, `{…}` braced or
 /// `urn:uuid:` prefixed, in either case.
-pub fn lax_uuid(v: &Value) -> Result<uuid::Uuid, FieldError> {
+pub fn lax_uuid(v: &Json<'_>) -> Result<uuid::Uuid, FieldError> {
     match v {
-        Value::String(s) => uuid::Uuid::parse_str(s).map_err(|e| {
+        Json::Str(s) => uuid::Uuid::parse_str(s).map_err(|e| {
             FieldError::new("uuid_parsing", format!("Input should be a valid UUID, {e}"))
         }),
         _ => Err(FieldError::new(
@@ -326,28 +260,21 @@ pub fn lax_uuid(v: &Value) -> Result<uuid::Uuid, FieldError> {
     }
 }
 
-/// A short type name of a JSON value, for messages.
-pub fn type_name(v: &Value) -> Cow<'static, str> {
-    Cow::Borrowed(match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(n) => match number_literal(n) {
-            NumberLiteral::Int(_) => "int",
-            NumberLiteral::Float(_) => "float",
-        },
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    })
+/// A short type name of a JSON value, for messages (`null`, `bool`, `int`, `float`,
+/// `str`, `list`, `dict`).
+pub fn type_name(v: &Json<'_>) -> Cow<'static, str> {
+    Cow::Borrowed(v.type_name())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn int(v: Value) -> Option<String> {
-        lax_int(&v, false).ok().map(|b| b.0)
+        lax_int(&Json::from_value(&v), false)
+            .ok()
+            .map(|j| j.to_json_string())
     }
 
     #[test]
@@ -389,13 +316,18 @@ mod tests {
             (json!("on "), None),
             (Value::Null, None),
         ] {
-            assert_eq!(lax_bool(&v, false).ok(), want, "{v}");
+            assert_eq!(lax_bool(&Json::from_value(&v), false).ok(), want, "{v}");
         }
     }
 
     #[test]
     fn bool_error_kinds_follow_the_reference() {
-        let kind = |v: Value| lax_bool(&v, false).unwrap_err().kind.into_owned();
+        let kind = |v: Value| {
+            lax_bool(&Json::from_value(&v), false)
+                .unwrap_err()
+                .kind
+                .into_owned()
+        };
         assert_eq!(kind(json!(1.5)), "bool_type");
         assert_eq!(kind(json!(2.0)), "bool_parsing");
         assert_eq!(kind(json!(2)), "bool_parsing");
@@ -412,9 +344,9 @@ mod tests {
             "urn:uuid:12345678-1234-5678-1234-567812345678",
             "12345678-1234-5678-1234-567812345678",
         ] {
-            assert!(lax_uuid(&json!(s)).is_ok(), "{s}");
+            assert!(lax_uuid(&Json::str(s)).is_ok(), "{s}");
         }
-        assert!(lax_uuid(&json!("1234567812345678123456781234567")).is_err());
-        assert!(lax_uuid(&json!(5)).is_err());
+        assert!(lax_uuid(&Json::str("1234567812345678123456781234567")).is_err());
+        assert!(lax_uuid(&Json::Int(5)).is_err());
     }
 }

@@ -6,13 +6,14 @@
 //! generated JSON Schema.
 
 use regex::Regex;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::model::ModelDef;
-use super::scalar::{self, BigInt};
+use super::scalar;
 use super::violation::{FieldError, PathItem};
+use crate::json::{self, Json};
 use crate::timestamp::Timestamp;
 
 /// A string type with optional length bounds (in Unicode code points) and a pattern.
@@ -195,11 +196,12 @@ pub struct TaggedTy {
 }
 
 /// A value transformation that runs before type validation (a pydantic "before" validator).
-/// `Ok(None)` leaves the value as it is; `Err(msg)` reports a `value_error`.
-pub type BeforeFn = fn(&Value) -> Result<Option<Value>, String>;
+/// `Ok(None)` leaves the value as it is (the common case: nothing is copied); `Err(msg)`
+/// reports a `value_error`.
+pub type BeforeFn = fn(&Json<'_>) -> Result<Option<Json<'static>>, String>;
 /// A check that runs on a validated, normalised value (a pydantic "after" validator).
 /// `Err(msg)` reports a `value_error`.
-pub type CheckFn = fn(&Value) -> Result<(), String>;
+pub type CheckFn = fn(&Json<'_>) -> Result<(), String>;
 
 /// A type wrapped with custom validators and an optional schema override.
 #[derive(Debug, Clone)]
@@ -362,56 +364,68 @@ impl Ty {
         }))
     }
 
-    /// Validates `v`, returning the normalised JSON value or every error found.
+    /// Validates a `serde_json::Value`, returning the normalised value or every error found
+    /// (see [`Ty::validate_json`]).
     pub fn validate(&self, v: &Value) -> Result<Value, Vec<FieldError>> {
+        self.validate_json(&Json::from_value(v))
+            .map(|out| out.to_value())
+    }
+
+    /// Validates `v`, returning the normalised value (borrowing from `v` and from the
+    /// definition wherever nothing changed) or every error found.
+    pub fn validate_json<'b>(&'b self, v: &'b Json<'_>) -> Result<Json<'b>, Vec<FieldError>> {
         self.validate_mode(v, false)
     }
 
-    pub(crate) fn validate_mode(&self, v: &Value, strict: bool) -> Result<Value, Vec<FieldError>> {
-        let one = |e: FieldError| vec![e];
+    pub(crate) fn validate_mode<'b>(
+        &'b self,
+        v: &'b Json<'_>,
+        strict: bool,
+    ) -> Result<Json<'b>, Vec<FieldError>> {
+        let leaf = |e: FieldError| vec![e.with_input(v)];
         match self {
-            Ty::Any => Ok(v.clone()),
-            Ty::Str(t) => validate_str(t, v).map_err(one),
-            Ty::Int(t) => validate_int(t, v, strict).map_err(one),
-            Ty::Float(t) => validate_float(t, v, strict).map_err(one),
+            Ty::Any => Ok(v.reborrow()),
+            Ty::Str(t) => validate_str(t, v).map_err(leaf),
+            Ty::Int(t) => validate_int(t, v, strict).map_err(leaf),
+            Ty::Float(t) => validate_float(t, v, strict).map_err(leaf),
             Ty::Bool { strict: s } => scalar::lax_bool(v, strict || *s)
-                .map(Value::Bool)
-                .map_err(one),
+                .map(Json::Bool)
+                .map_err(leaf),
             // In strict mode these need a Python object of the type, which JSON never holds.
-            Ty::DateTime if strict => Err(one(FieldError::new(
+            Ty::DateTime if strict => Err(leaf(FieldError::new(
                 "datetime_type",
                 "Input should be a valid datetime",
             ))),
-            Ty::Date if strict => Err(one(FieldError::new(
+            Ty::Date if strict => Err(leaf(FieldError::new(
                 "date_type",
                 "Input should be a valid date",
             ))),
-            Ty::Uuid if strict => Err(one(FieldError::new(
+            Ty::Uuid if strict => Err(leaf(FieldError::new(
                 "uuid_type",
                 "Input should be an instance of UUID",
             ))),
-            Ty::HttpUrl | Ty::AnyHttpUrl if strict => Err(one(FieldError::new(
+            Ty::HttpUrl | Ty::AnyHttpUrl if strict => Err(leaf(FieldError::new(
                 "url_type",
                 "URL input should be a string or URL",
             ))),
-            Ty::Enum(e) if strict => Err(one(FieldError::new(
+            Ty::Enum(e) if strict => Err(leaf(FieldError::new(
                 "is_instance_of",
                 format!("Input should be an instance of {}", e.name),
             ))),
-            Ty::DateTime => Timestamp::from_value(v)
-                .map(|t| Value::String(t.to_json_string()))
-                .map_err(one),
-            Ty::Date => validate_date(v).map_err(one),
+            Ty::DateTime => Timestamp::from_json(v)
+                .map(|t| Json::from(t.to_json_string()))
+                .map_err(leaf),
+            Ty::Date => validate_date(v).map_err(leaf),
             Ty::Uuid => scalar::lax_uuid(v)
-                .map(|u| Value::String(u.hyphenated().to_string()))
-                .map_err(one),
-            Ty::HttpUrl => super::url::validate_http_url(v).map_err(one),
-            Ty::AnyHttpUrl => super::url::validate_url(v, None).map_err(one),
-            Ty::Enum(e) => validate_enum(e, v).map_err(one),
-            Ty::Literal(values) => validate_literal(values, v).map_err(one),
+                .map(|u| Json::from(u.hyphenated().to_string()))
+                .map_err(leaf),
+            Ty::HttpUrl => super::url::validate_http_url(v).map_err(leaf),
+            Ty::AnyHttpUrl => super::url::validate_url(v, None).map_err(leaf),
+            Ty::Enum(e) => validate_enum(e, v).map_err(leaf),
+            Ty::Literal(values) => validate_literal(values, v).map_err(leaf),
             Ty::Optional(inner) => {
                 if v.is_null() {
-                    Ok(Value::Null)
+                    Ok(Json::Null)
                 } else {
                     inner.validate_mode(v, strict)
                 }
@@ -422,21 +436,19 @@ impl Ty {
             Ty::Union(choices) => validate_union(choices, v),
             Ty::Tagged(t) => validate_tagged(t, v, strict),
             Ty::Custom(c) => {
-                let replaced;
-                let input = match c.before {
+                let out = match c.before {
                     Some(f) => match f(v) {
-                        Ok(Some(new)) => {
-                            replaced = new;
-                            &replaced
+                        Ok(Some(replaced)) => {
+                            // Rare: the value was rewritten; the result owns its strings.
+                            c.inner.validate_mode(&replaced, strict)?.into_owned()
                         }
-                        Ok(None) => v,
-                        Err(msg) => return Err(one(value_error(msg))),
+                        Ok(None) => c.inner.validate_mode(v, strict)?,
+                        Err(msg) => return Err(leaf(value_error(msg))),
                     },
-                    None => v,
+                    None => c.inner.validate_mode(v, strict)?,
                 };
-                let out = c.inner.validate_mode(input, strict)?;
                 if let Some(check) = c.after {
-                    check(&out).map_err(|msg| one(value_error(msg)))?;
+                    check(&out).map_err(|msg| leaf(value_error(msg)))?;
                 }
                 Ok(out)
             }
@@ -457,10 +469,15 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn validate_str(t: &StrTy, v: &Value) -> Result<Value, FieldError> {
+fn validate_str<'b>(t: &StrTy, v: &'b Json<'_>) -> Result<Json<'b>, FieldError> {
     let s = scalar::lax_str(v)?;
     if t.min_len.is_some() || t.max_len.is_some() {
-        let len = s.chars().count();
+        // Lengths count code points; an ASCII string's is its byte length.
+        let len = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
         if let Some(min) = t.min_len
             && len < min
         {
@@ -486,14 +503,14 @@ fn validate_str(t: &StrTy, v: &Value) -> Result<Value, FieldError> {
             format!("String should match pattern '{}'", re.as_str()),
         ));
     }
-    Ok(v.clone())
+    Ok(Json::Str(Cow::Borrowed(s)))
 }
 
-fn validate_int(t: &IntTy, v: &Value, strict: bool) -> Result<Value, FieldError> {
-    let n: BigInt = scalar::lax_int(v, strict || t.strict)?;
+fn validate_int<'b>(t: &IntTy, v: &'b Json<'_>, strict: bool) -> Result<Json<'b>, FieldError> {
+    let n = scalar::lax_int(v, strict || t.strict)?;
     use std::cmp::Ordering::*;
     if let Some(ge) = t.ge
-        && n.cmp_i64(ge) == Less
+        && scalar::cmp_int(&n, ge) == Less
     {
         return Err(FieldError::new(
             "greater_than_equal",
@@ -501,7 +518,7 @@ fn validate_int(t: &IntTy, v: &Value, strict: bool) -> Result<Value, FieldError>
         ));
     }
     if let Some(gt) = t.gt
-        && n.cmp_i64(gt) != Greater
+        && scalar::cmp_int(&n, gt) != Greater
     {
         return Err(FieldError::new(
             "greater_than",
@@ -509,7 +526,7 @@ fn validate_int(t: &IntTy, v: &Value, strict: bool) -> Result<Value, FieldError>
         ));
     }
     if let Some(le) = t.le
-        && n.cmp_i64(le) == Greater
+        && scalar::cmp_int(&n, le) == Greater
     {
         return Err(FieldError::new(
             "less_than_equal",
@@ -517,26 +534,19 @@ fn validate_int(t: &IntTy, v: &Value, strict: bool) -> Result<Value, FieldError>
         ));
     }
     if let Some(lt) = t.lt
-        && n.cmp_i64(lt) != Less
+        && scalar::cmp_int(&n, lt) != Less
     {
         return Err(FieldError::new(
             "less_than",
             format!("Input should be less than {lt}"),
         ));
     }
-    Ok(n.to_value())
+    Ok(n)
 }
 
-fn py_float(f: f64) -> String {
-    if f.fract() == 0.0 && f.is_finite() {
-        format!("{f:.1}")
-    } else {
-        format!("{f}")
-    }
-}
-
-fn validate_float(t: &FloatTy, v: &Value, strict: bool) -> Result<Value, FieldError> {
+fn validate_float<'b>(t: &FloatTy, v: &Json<'_>, strict: bool) -> Result<Json<'b>, FieldError> {
     let f = scalar::lax_float(v, strict || t.strict)?;
+    let py_float = json::py::float_repr;
     if let Some(ge) = t.ge
         && (f.is_nan() || f < ge)
     {
@@ -569,13 +579,13 @@ fn validate_float(t: &FloatTy, v: &Value, strict: bool) -> Result<Value, FieldEr
             format!("Input should be less than {}", py_float(lt)),
         ));
     }
-    Ok(serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number))
+    Ok(Json::Float(f))
 }
 
-fn validate_date(v: &Value) -> Result<Value, FieldError> {
+fn validate_date<'b>(v: &Json<'_>) -> Result<Json<'b>, FieldError> {
     match v {
-        Value::String(s) => speedate::Date::parse_str(s)
-            .map(|d| Value::String(d.to_string()))
+        Json::Str(s) => speedate::Date::parse_str(s)
+            .map(|d| Json::from(d.to_string()))
             .map_err(|e| {
                 FieldError::new(
                     "date_from_datetime_parsing",
@@ -595,21 +605,11 @@ pub fn or_list(items: &[String]) -> String {
     }
 }
 
-fn py_repr(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("'{s}'"),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Null => "None".into(),
-        other => other.to_string(),
-    }
-}
-
-fn validate_enum(e: &EnumTy, v: &Value) -> Result<Value, FieldError> {
-    if let Value::String(s) = v
+fn validate_enum<'b>(e: &EnumTy, v: &'b Json<'_>) -> Result<Json<'b>, FieldError> {
+    if let Json::Str(s) = v
         && e.contains(s)
     {
-        return Ok(v.clone());
+        return Ok(Json::Str(Cow::Borrowed(s)));
     }
     let choices: Vec<String> = e.values.iter().map(|s| format!("'{s}'")).collect();
     Err(FieldError::new(
@@ -619,44 +619,52 @@ fn validate_enum(e: &EnumTy, v: &Value) -> Result<Value, FieldError> {
 }
 
 /// Python equality between a literal and an input (`True == 1 == 1.0`, strings exact).
-fn literal_eq(expected: &Value, v: &Value) -> bool {
-    let num = |x: &Value| -> Option<f64> {
+fn literal_eq(expected: &Json<'_>, v: &Json<'_>) -> bool {
+    let num = |x: &Json<'_>| -> Option<f64> {
         match x {
-            Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-            Value::Number(n) => n.as_str().parse().ok(),
-            _ => None,
+            Json::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            other => other.as_f64(),
         }
     };
     match (expected, v) {
-        (Value::String(a), Value::String(b)) => a == b,
-        (Value::Null, Value::Null) => true,
+        (Json::Str(a), Json::Str(b)) => a == b,
+        (Json::Null, Json::Null) => true,
         (a, b) => matches!((num(a), num(b)), (Some(x), Some(y)) if x == y),
     }
 }
 
-fn validate_literal(values: &[Value], v: &Value) -> Result<Value, FieldError> {
-    if let Some(hit) = values.iter().find(|e| literal_eq(e, v)) {
-        return Ok(hit.clone());
+fn validate_literal<'b>(values: &'b [Value], v: &Json<'_>) -> Result<Json<'b>, FieldError> {
+    for expected in values {
+        let expected = Json::from_value(expected);
+        if literal_eq(&expected, v) {
+            return Ok(expected);
+        }
     }
-    let choices: Vec<String> = values.iter().map(py_repr).collect();
+    let choices: Vec<String> = values
+        .iter()
+        .map(|x| json::py::repr(&Json::from_value(x)))
+        .collect();
     Err(FieldError::new(
         "literal_error",
         format!("Input should be {}", or_list(&choices)),
     ))
 }
 
-fn validate_seq(t: &SeqTy, v: &Value, strict: bool) -> Result<Value, Vec<FieldError>> {
+fn validate_seq<'b>(
+    t: &'b SeqTy,
+    v: &'b Json<'_>,
+    strict: bool,
+) -> Result<Json<'b>, Vec<FieldError>> {
     let (kind, noun) = match t.kind {
         SeqKind::List => ("list_type", "list"),
         SeqKind::Tuple => ("tuple_type", "tuple"),
         SeqKind::Set => ("set_type", "set"),
         SeqKind::FrozenSet => ("frozen_set_type", "frozenset"),
     };
-    let Value::Array(items) = v else {
-        return Err(vec![FieldError::new(
-            kind,
-            format!("Input should be a valid {noun}"),
-        )]);
+    let Json::Array(items) = v else {
+        return Err(vec![
+            FieldError::new(kind, format!("Input should be a valid {noun}")).with_input(v),
+        ]);
     };
     let label = match t.kind {
         SeqKind::List => "List",
@@ -669,16 +677,19 @@ fn validate_seq(t: &SeqTy, v: &Value, strict: bool) -> Result<Value, Vec<FieldEr
         && !unique
         && items.len() > max
     {
-        return Err(vec![FieldError::new(
-            "too_long",
-            format!(
-                "{label} should have at most {} after validation, not {}",
-                plural(max, "item"),
-                items.len()
-            ),
-        )]);
+        return Err(vec![
+            FieldError::new(
+                "too_long",
+                format!(
+                    "{label} should have at most {} after validation, not {}",
+                    plural(max, "item"),
+                    items.len()
+                ),
+            )
+            .with_input(v),
+        ]);
     }
-    let mut out: Vec<Value> = Vec::with_capacity(items.len());
+    let mut out: Vec<Json<'b>> = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match t.item.validate_mode(item, strict) {
@@ -690,84 +701,84 @@ fn validate_seq(t: &SeqTy, v: &Value, strict: bool) -> Result<Value, Vec<FieldEr
             Err(es) => errors.extend(es.into_iter().map(|e| e.within(PathItem::Index(i)))),
         }
     }
+    let too_short = |n: usize| {
+        FieldError::new(
+            "too_short",
+            format!(
+                "{label} should have at least {} after validation, not {n}",
+                plural(t.min_len.unwrap_or(0), "item"),
+            ),
+        )
+        .with_input(v)
+    };
     if !errors.is_empty() {
         // A tuple also reports its minimum length, counted over the items that passed.
         if t.kind == SeqKind::Tuple
             && let Some(min) = t.min_len
             && out.len() < min
         {
-            errors.push(FieldError::new(
-                "too_short",
-                format!(
-                    "{label} should have at least {} after validation, not {}",
-                    plural(min, "item"),
-                    out.len()
-                ),
-            ));
+            errors.push(too_short(out.len()));
         }
         return Err(errors);
     }
     if let Some(min) = t.min_len
         && out.len() < min
     {
-        return Err(vec![FieldError::new(
-            "too_short",
-            format!(
-                "{label} should have at least {} after validation, not {}",
-                plural(min, "item"),
-                out.len()
-            ),
-        )]);
+        return Err(vec![too_short(out.len())]);
     }
     if let Some(max) = t.max_len
         && out.len() > max
     {
-        return Err(vec![FieldError::new(
-            "too_long",
-            format!(
-                "{label} should have at most {} after validation, not {}",
-                plural(max, "item"),
-                out.len()
-            ),
-        )]);
+        return Err(vec![
+            FieldError::new(
+                "too_long",
+                format!(
+                    "{label} should have at most {} after validation, not {}",
+                    plural(max, "item"),
+                    out.len()
+                ),
+            )
+            .with_input(v),
+        ]);
     }
-    Ok(Value::Array(out))
+    Ok(Json::Array(out))
 }
 
-fn validate_dict(value_ty: &Ty, v: &Value, strict: bool) -> Result<Value, Vec<FieldError>> {
-    let Value::Object(map) = v else {
-        return Err(vec![FieldError::new(
-            "dict_type",
-            "Input should be a valid dictionary",
-        )]);
+fn validate_dict<'b>(
+    value_ty: &'b Ty,
+    v: &'b Json<'_>,
+    strict: bool,
+) -> Result<Json<'b>, Vec<FieldError>> {
+    let Json::Object(map) = v else {
+        return Err(vec![
+            FieldError::new("dict_type", "Input should be a valid dictionary").with_input(v),
+        ]);
     };
     if matches!(value_ty, Ty::Any) {
-        return Ok(v.clone());
+        return Ok(v.reborrow());
     }
-    let mut out = Map::with_capacity(map.len());
+    let mut out = Vec::with_capacity(map.len());
     let mut errors = Vec::new();
     for (k, item) in map {
         match value_ty.validate_mode(item, strict) {
-            Ok(x) => {
-                out.insert(k.clone(), x);
-            }
+            Ok(x) => out.push((Cow::Borrowed(k.as_ref()), x)),
             Err(es) => errors.extend(
                 es.into_iter()
-                    .map(|e| e.within(PathItem::Key(Cow::Owned(k.clone())))),
+                    .map(|e| e.within(PathItem::Key(Cow::Owned(k.to_string())))),
             ),
         }
     }
     if errors.is_empty() {
-        Ok(Value::Object(out))
+        Ok(Json::Object(out))
     } else {
         Err(errors)
     }
 }
 
-fn validate_union(
-    choices: &[(Cow<'static, str>, Ty)],
-    v: &Value,
-) -> Result<Value, Vec<FieldError>> {
+fn validate_union<'b>(
+    choices: &'b [(Cow<'static, str>, Ty)],
+    v: &'b Json<'_>,
+) -> Result<Json<'b>, Vec<FieldError>> {
     // Smart mode: an exact-type match wins over a coerced one.
     for (_, ty) in choices {
         if let Ok(out) = ty.validate_mode(v, true) {
@@ -787,26 +798,36 @@ fn validate_union(
     Err(errors)
 }
 
-fn validate_tagged(t: &TaggedTy, v: &Value, strict: bool) -> Result<Value, Vec<FieldError>> {
+fn validate_tagged<'b>(
+    t: &'b TaggedTy,
+    v: &'b Json<'_>,
+    strict: bool,
+) -> Result<Json<'b>, Vec<FieldError>> {
     let tags: Vec<String> = t
         .variants
         .iter()
         .map(|(tag, _)| format!("'{tag}'"))
         .collect();
-    let Value::Object(map) = v else {
-        return Err(vec![FieldError::new(
-            "model_attributes_type",
-            "Input should be a valid dictionary or object to extract fields from",
-        )]);
+    let Json::Object(_) = v else {
+        return Err(vec![
+            FieldError::new(
+                "model_attributes_type",
+                "Input should be a valid dictionary or object to extract fields from",
+            )
+            .with_input(v),
+        ]);
     };
-    let Some(tag_value) = map.get(t.discriminator) else {
-        return Err(vec![FieldError::new(
-            "union_tag_not_found",
-            format!(
-                "Unable to extract tag using discriminator '{}'",
-                t.discriminator
-            ),
-        )]);
+    let Some(tag_value) = v.get(t.discriminator) else {
+        return Err(vec![
+            FieldError::new(
+                "union_tag_not_found",
+                format!(
+                    "Unable to extract tag using discriminator '{}'",
+                    t.discriminator
+                ),
+            )
+            .with_input(v),
+        ]);
     };
     let found = tag_value
         .as_str()
@@ -817,16 +838,19 @@ fn validate_tagged(t: &TaggedTy, v: &Value, strict: bool) -> Result<Value, Vec<F
                 .map(|e| e.within(PathItem::Key(Cow::Borrowed(tag))))
                 .collect()
         }),
-        None => Err(vec![FieldError::new(
-            "union_tag_invalid",
-            format!(
-                "Input tag '{}' found using '{}' does not match any of the expected tags: {}",
-                tag_value
-                    .as_str()
-                    .map_or_else(|| tag_value.to_string(), str::to_owned),
-                t.discriminator,
-                tags.join(", ")
-            ),
-        )]),
+        None => Err(vec![
+            FieldError::new(
+                "union_tag_invalid",
+                format!(
+                    "Input tag '{}' found using '{}' does not match any of the expected tags: {}",
+                    tag_value
+                        .as_str()
+                        .map_or_else(|| tag_value.to_json_string(), str::to_owned),
+                    t.discriminator,
+                    tags.join(", ")
+                ),
+            )
+            .with_input(v),
+        ]),
     }
 }

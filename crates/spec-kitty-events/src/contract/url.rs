@@ -1,9 +1,8 @@
 //! HTTP(S) URLs, parsed and normalised with the WHATWG URL parser (the `url` crate, which
 //! the reference's validator also uses).
 
-use serde_json::Value;
-
 use super::violation::FieldError;
+use crate::json::Json;
 
 /// Longest URL accepted, in characters.
 pub const MAX_URL_LENGTH: usize = 2083;
@@ -12,19 +11,19 @@ pub const MAX_URL_LENGTH: usize = 2083;
 /// (`https://example.com` becomes `https://example.com/`).
 ///
 /// ```
-/// use serde_json::json;
 /// use spec_kitty_events::contract::url::validate_http_url;
-/// assert_eq!(validate_http_url(&json!("https://example.com")).unwrap(), json!("https://example.com/"));
-/// assert!(validate_http_url(&json!("ftp://example.com")).is_err());
+/// use spec_kitty_events::json::Json;
+/// assert_eq!(validate_http_url(&Json::str("https://example.com")).unwrap(), Json::str("https://example.com/"));
+/// assert!(validate_http_url(&Json::str("ftp://example.com")).is_err());
 /// ```
-pub fn validate_http_url(v: &Value) -> Result<Value, FieldError> {
+pub fn validate_http_url(v: &Json<'_>) -> Result<Json<'static>, FieldError> {
     validate_url(v, Some(MAX_URL_LENGTH))
 }
 
 /// Validates an `http`/`https` URL with a host, at most `max_len` characters long when
 /// given, and returns its normalised text.
-pub fn validate_url(v: &Value, max_len: Option<usize>) -> Result<Value, FieldError> {
-    let Value::String(s) = v else {
+pub fn validate_url(v: &Json<'_>, max_len: Option<usize>) -> Result<Json<'static>, FieldError> {
+    let Json::Str(s) = v else {
         return Err(FieldError::new(
             "url_type",
             "URL input should be a string or URL",
@@ -52,5 +51,5 @@ pub fn validate_url(v: &Value, max_len: Option<usize>) -> Result<Value, FieldErr
             "Input should be a valid URL, empty host",
         ));
     }
-    Ok(Value::String(url.to_string()))
+    Ok(Json::from(url.to_string()))
 }

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::json::Json;
+
 /// One step of a location path inside a validated document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PathItem {
@@ -59,7 +61,7 @@ impl fmt::Display for FieldPath {
 /// `kind` uses the same vocabulary as the reference implementation's model layer
 /// (`missing`, `string_too_short`, `extra_forbidden`, `enum`, `value_error`, …) so that
 /// results can be compared kind for kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
     /// Where the problem is.
     pub path: FieldPath,
@@ -67,6 +69,9 @@ pub struct FieldError {
     pub kind: Cow<'static, str>,
     /// A human-readable explanation.
     pub message: String,
+    /// The offending input, as pydantic's `input_value` reports it (the object itself for
+    /// a missing field or a failed model check).
+    pub input: Option<Box<Json<'static>>>,
 }
 
 impl FieldError {
@@ -76,7 +81,16 @@ impl FieldError {
             path: FieldPath::root(),
             kind: kind.into(),
             message: message.into(),
+            input: None,
         }
+    }
+
+    /// Records the offending input, unless one is recorded already.
+    pub fn with_input(mut self, input: &Json<'_>) -> Self {
+        if self.input.is_none() {
+            self.input = Some(Box::new(input.clone().into_owned()));
+        }
+        self
     }
 
     /// Returns the error with `item` prepended to its path.

@@ -1,10 +1,10 @@
 //! Mission analytics: token usage and diff summaries for scorecards.
 
-use serde_json::Value;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, FloatTy, IntTy, ModelDef, Ty};
 use crate::domain::mission_next::RUNTIME_ACTOR_IDENTITY;
+use crate::json::Json;
 
 fn optional_ids(m: ModelDef) -> ModelDef {
     m.field(Field::optional("run_id", Ty::nonempty()).doc("Mission run identifier when available"))
@@ -50,8 +50,8 @@ fn add_decimal(a: &str, b: &str) -> String {
     }
 }
 
-fn check_totals(v: &Value) -> Result<(), String> {
-    let n = |k: &str| v.get(k).map(ToString::to_string).unwrap_or_default();
+fn check_totals(v: &Json<'_>) -> Result<(), String> {
+    let n = |k: &str| v.get(k).map(Json::to_json_string).unwrap_or_default();
     if add_decimal(&n("input_tokens"), &n("output_tokens")) == n("total_tokens") {
         Ok(())
     } else {

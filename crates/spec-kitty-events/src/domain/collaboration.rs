@@ -156,14 +156,34 @@ pub fn model_of(event_type: &str) -> Option<&'static ModelDef> {
     })
 }
 
-use crate::domain::connector::py_repr_str;
-use crate::envelope::Event;
+use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
-use crate::ordering::sort_and_dedup;
+use crate::json::{Json, py};
+use crate::projection::{Prepared, Projection, prepare, replay_all};
+use crate::timestamp::Timestamp;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+
+/// The collaboration event types, in the order of [`model_of`].
+const COLLABORATION_EVENT_TYPES: [&str; 14] = [
+    "ParticipantInvited",
+    "ParticipantJoined",
+    "ParticipantLeft",
+    "PresenceHeartbeat",
+    "DriveIntentSet",
+    "FocusChanged",
+    "PromptStepExecutionStarted",
+    "PromptStepExecutionCompleted",
+    "ConcurrentDriverWarning",
+    "PotentialStepCollisionDetected",
+    "WarningAcknowledged",
+    "CommentPosted",
+    "DecisionCaptured",
+    "SessionLinked",
+];
 
 /// A non-fatal issue met while reducing collaboration events (permissive mode).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -263,24 +283,42 @@ pub struct ReducedCollaborationState {
 /// A warning as collected: raising event, type, participants, acknowledgements.
 type PendingWarning = (String, String, Vec<Value>, IndexMap<String, Value>);
 
-struct Reducer<'e> {
+/// What the collaboration reducer keeps of an event: its type and its payload as given
+/// (the reference reads collaboration payloads field by field, unvalidated), with the
+/// nested identity or focus target validated once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollaborationItem {
+    event_type: Cow<'static, str>,
+    payload: Json<'static>,
+    /// `participant_identity` or `focus_target`, normalised, when it validates.
+    nested: Option<Value>,
+}
+
+/// The collaboration reducer as a [`Projection`]: roster, presence, drivers, focus,
+/// warnings, decisions, comments, executions and linked sessions.
+///
+/// In strict mode (the reference's default) an unknown or departed participant, an
+/// unmatched step completion or an acknowledgement of an unknown warning refuses the log;
+/// permissive mode records anomalies instead. The fold is event by event, so any split
+/// folds to the same state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollaborationProjection {
     strict: bool,
     st: ReducedCollaborationState,
     invited: IndexMap<String, Value>,
     warnings: IndexMap<String, PendingWarning>,
     executions: IndexMap<String, Vec<Value>>,
     links: IndexMap<String, Vec<Value>>,
-    _events: std::marker::PhantomData<&'e Event>,
 }
 
 /// A string field of an entry the reference builds with a model (it refuses the log when
 /// the value is not a string).
-fn entry_text(e: &Event, v: Option<&Value>, model: &str, field: &str) -> Result<String> {
+fn entry_text(event_id: &str, v: Option<&Json<'_>>, model: &str, field: &str) -> Result<String> {
     match v {
         None => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Json::Str(s)) => Ok(s.to_string()),
         Some(_) => Err(Error::Replay {
-            event_id: e.event_id.clone(),
+            event_id: event_id.to_owned(),
             reason: format!(
                 "1 validation error for {model}\n{field}\n  Input should be a valid string [type=string_type]"
             ),
@@ -289,50 +327,79 @@ fn entry_text(e: &Event, v: Option<&Value>, model: &str, field: &str) -> Result<
 }
 
 fn entry_opt_text(
-    e: &Event,
-    v: Option<&Value>,
+    event_id: &str,
+    v: Option<&Json<'_>>,
     model: &str,
     field: &str,
 ) -> Result<Option<String>> {
     match v {
-        None | Some(Value::Null) => Ok(None),
-        other => entry_text(e, other, model, field).map(Some),
+        None | Some(Json::Null) => Ok(None),
+        other => entry_text(event_id, other, model, field).map(Some),
     }
 }
 
-fn participant_of(p: &Map<String, Value>) -> Option<String> {
-    p.get("participant_id")
-        .and_then(Value::as_str)
+fn participant_of(p: &Json<'_>) -> Option<String> {
+    p.get_str("participant_id")
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
 }
 
+/// A value as the reference's messages print it (`{value!r}`).
 fn key_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => py_repr_str(s),
-        other => other.to_string(),
-    }
+    py::repr(&Json::from_value(v))
 }
 
-impl<'e> Reducer<'e> {
-    fn anomaly(&mut self, e: &Event, reason: String) {
+/// The event being applied.
+struct Current<'x> {
+    event_id: &'x str,
+    event_type: &'x str,
+    timestamp: &'x Timestamp,
+}
+
+impl CollaborationProjection {
+    /// An empty projection; `strict` refuses the log where the reference raises, and
+    /// `roster` seeds participants (participant id → identity, validated).
+    pub fn new(strict: bool, roster: Option<&Map<String, Value>>) -> Result<Self> {
+        let mut st = ReducedCollaborationState::default();
+        if let Some(roster) = roster {
+            for (pid, identity) in roster {
+                let normalized = PARTICIPANT_IDENTITY.validate(identity).map_err(|errors| {
+                    Error::InvalidArgument(format!(
+                        "roster entry {pid}: {}",
+                        crate::contract::render_report("ParticipantIdentity", &errors)
+                    ))
+                })?;
+                st.participants.insert(pid.clone(), normalized);
+            }
+        }
+        Ok(CollaborationProjection {
+            strict,
+            st,
+            invited: IndexMap::new(),
+            warnings: IndexMap::new(),
+            executions: IndexMap::new(),
+            links: IndexMap::new(),
+        })
+    }
+
+    fn anomaly(&mut self, e: &Current<'_>, reason: String) {
         self.st.anomalies.push(CollaborationAnomaly {
-            event_id: e.event_id.clone(),
-            event_type: e.event_type.clone(),
+            event_id: e.event_id.to_owned(),
+            event_type: e.event_type.to_owned(),
             reason,
         });
     }
 
-    fn refuse(e: &Event, reason: String) -> Error {
+    fn refuse(e: &Current<'_>, reason: String) -> Error {
         Error::Replay {
-            event_id: e.event_id.clone(),
+            event_id: e.event_id.to_owned(),
             reason,
         }
     }
 
     /// Whether `pid` is an active participant; otherwise an anomaly, or a refusal in
     /// strict mode.
-    fn active(&mut self, pid: &Value, e: &Event) -> Result<bool> {
+    fn active(&mut self, pid: &Value, e: &Current<'_>) -> Result<bool> {
         let key = pid.as_str().unwrap_or_default();
         if pid.is_string() && self.st.participants.contains_key(key) {
             return Ok(true);
@@ -378,9 +445,9 @@ impl<'e> Reducer<'e> {
         }
     }
 
-    fn apply(&mut self, e: &'e Event) -> Result<()> {
-        let p = &e.payload;
-        let et = e.event_type.as_str();
+    fn apply_one(&mut self, e: &Current<'_>, item: &CollaborationItem) -> Result<()> {
+        let p = &item.payload;
+        let et = e.event_type;
         let pid = participant_of(p);
         match et {
             "ParticipantInvited" | "ParticipantJoined" => {
@@ -388,14 +455,7 @@ impl<'e> Reducer<'e> {
                     self.anomaly(e, "Missing participant_id in payload".into());
                     return Ok(());
                 };
-                let identity = match p
-                    .get("participant_identity")
-                    .unwrap_or(&Value::Object(Map::new()))
-                {
-                    Value::Object(m) => PARTICIPANT_IDENTITY.validate_object(m).ok(),
-                    _ => None,
-                };
-                let Some(identity) = identity else {
+                let Some(identity) = item.nested.clone() else {
                     self.anomaly(e, "Invalid participant_identity in payload".into());
                     return Ok(());
                 };
@@ -405,7 +465,7 @@ impl<'e> Reducer<'e> {
                             e,
                             format!(
                                 "Participant {} already invited or active (duplicate invite)",
-                                py_repr_str(&pid)
+                                py::str_repr(&pid)
                             ),
                         );
                     } else {
@@ -416,7 +476,7 @@ impl<'e> Reducer<'e> {
                 {
                     self.anomaly(
                         e,
-                        format!("Duplicate join for participant {}", py_repr_str(&pid)),
+                        format!("Duplicate join for participant {}", py::str_repr(&pid)),
                     );
                 } else {
                     self.st.departed_participants.shift_remove(&pid);
@@ -434,7 +494,7 @@ impl<'e> Reducer<'e> {
                         e,
                         format!(
                             "Participant {} not in roster (duplicate leave or unknown)",
-                            py_repr_str(&pid)
+                            py::str_repr(&pid)
                         ),
                     );
                     return Ok(());
@@ -456,12 +516,15 @@ impl<'e> Reducer<'e> {
                             e,
                             format!(
                                 "Participant {} has departed (event_id={}, event_type={et})",
-                                py_repr_str(&pid),
+                                py::str_repr(&pid),
                                 e.event_id
                             ),
                         ));
                     }
-                    self.anomaly(e, format!("Participant {} has departed", py_repr_str(&pid)));
+                    self.anomaly(
+                        e,
+                        format!("Participant {} has departed", py::str_repr(&pid)),
+                    );
                     self.st.presence.insert(pid, e.timestamp.to_json_string());
                     return Ok(());
                 }
@@ -469,48 +532,51 @@ impl<'e> Reducer<'e> {
                     self.st.presence.insert(pid, e.timestamp.to_json_string());
                 }
             }
-            _ => return self.apply_rest(e, pid),
+            _ => return self.apply_rest(e, item, pid),
         }
         Ok(())
     }
 
-    fn apply_rest(&mut self, e: &'e Event, pid: Option<String>) -> Result<()> {
-        let p = &e.payload;
-        let et = e.event_type.as_str();
-        match et {
-            "ConcurrentDriverWarning" | "PotentialStepCollisionDetected" => {
-                let Some(wid) = p
-                    .get("warning_id")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                else {
-                    return Ok(());
-                };
-                let Some(Value::Array(pids)) = p.get("participant_ids") else {
-                    return Ok(());
-                };
-                for x in pids {
-                    self.active(x, e)?;
-                }
-                let acks = self
-                    .warnings
-                    .get(wid)
-                    .map(|w| w.3.clone())
-                    .unwrap_or_default();
-                self.warnings.insert(
-                    wid.to_owned(),
-                    (e.event_id.clone(), et.to_owned(), pids.clone(), acks),
-                );
+    fn apply_rest(
+        &mut self,
+        e: &Current<'_>,
+        item: &CollaborationItem,
+        pid: Option<String>,
+    ) -> Result<()> {
+        let p = &item.payload;
+        let et = e.event_type;
+        let field = |k: &str| {
+            p.get(k)
+                .map_or(Value::String(String::new()), Json::to_value)
+        };
+        if let "ConcurrentDriverWarning" | "PotentialStepCollisionDetected" = et {
+            let Some(wid) = p.get_str("warning_id").filter(|s| !s.is_empty()) else {
                 return Ok(());
+            };
+            let Some(Json::Array(pids)) = p.get("participant_ids") else {
+                return Ok(());
+            };
+            let pids: Vec<Value> = pids.iter().map(Json::to_value).collect();
+            for x in &pids {
+                self.active(x, e)?;
             }
-            _ => {}
+            let acks = self
+                .warnings
+                .get(wid)
+                .map(|w| w.3.clone())
+                .unwrap_or_default();
+            self.warnings.insert(
+                wid.to_owned(),
+                (e.event_id.to_owned(), et.to_owned(), pids, acks),
+            );
+            return Ok(());
         }
         let Some(pid) = pid else { return Ok(()) };
         if !self.active(&Value::String(pid.clone()), e)? {
             return Ok(());
         }
         match et {
-            "DriveIntentSet" => match p.get("intent").and_then(Value::as_str) {
+            "DriveIntentSet" => match p.get_str("intent") {
                 Some("active") => {
                     self.st.active_drivers.insert(pid);
                 }
@@ -520,11 +586,7 @@ impl<'e> Reducer<'e> {
                 _ => {}
             },
             "FocusChanged" => {
-                let target = match p.get("focus_target").unwrap_or(&Value::Object(Map::new())) {
-                    Value::Object(m) => FOCUS_TARGET.validate_object(m).ok(),
-                    _ => None,
-                };
-                let Some(target) = target else {
+                let Some(target) = item.nested.clone() else {
                     self.anomaly(e, "Invalid focus_target in payload".into());
                     return Ok(());
                 };
@@ -538,17 +600,13 @@ impl<'e> Reducer<'e> {
                     .insert(pid);
             }
             "PromptStepExecutionStarted" => {
-                let step = p
-                    .get("step_id")
-                    .cloned()
-                    .unwrap_or(Value::String(String::new()));
-                self.executions.entry(pid).or_default().push(step);
+                self.executions
+                    .entry(pid)
+                    .or_default()
+                    .push(field("step_id"));
             }
             "PromptStepExecutionCompleted" => {
-                let step = p
-                    .get("step_id")
-                    .cloned()
-                    .unwrap_or(Value::String(String::new()));
+                let step = field("step_id");
                 let found = self
                     .executions
                     .get(&pid)
@@ -566,27 +624,25 @@ impl<'e> Reducer<'e> {
                                 format!(
                                     "No matching PromptStepExecutionStarted for step {} by participant {} (event_id={}, event_type={et})",
                                     key_text(&step),
-                                    py_repr_str(&pid),
+                                    py::str_repr(&pid),
                                     e.event_id
                                 ),
                             ));
                         }
                         self.anomaly(
                             e,
-                            format!("No matching PromptStepExecutionStarted for step {} by participant {}", key_text(&step), py_repr_str(&pid)),
+                            format!(
+                                "No matching PromptStepExecutionStarted for step {} by participant {}",
+                                key_text(&step),
+                                py::str_repr(&pid)
+                            ),
                         );
                     }
                 }
             }
             "WarningAcknowledged" => {
-                let wid = p
-                    .get("warning_id")
-                    .cloned()
-                    .unwrap_or(Value::String(String::new()));
-                let ack = p
-                    .get("acknowledgement")
-                    .cloned()
-                    .unwrap_or(Value::String(String::new()));
+                let wid = field("warning_id");
+                let ack = field("acknowledgement");
                 let key = wid.as_str().map(str::to_owned);
                 match key.as_ref().and_then(|k| self.warnings.get_mut(k)) {
                     Some(w) => {
@@ -606,11 +662,11 @@ impl<'e> Reducer<'e> {
                         self.anomaly(e, format!("Warning {} not found", key_text(&wid)));
                         let mut acks = IndexMap::new();
                         acks.insert(pid.clone(), ack);
-                        let k = key.unwrap_or_else(|| wid.to_string());
+                        let k = key.unwrap_or_else(|| py::str(&Json::from_value(&wid)));
                         self.warnings.insert(
                             k,
                             (
-                                e.event_id.clone(),
+                                e.event_id.to_owned(),
                                 "UnknownWarning".into(),
                                 vec![Value::String(pid)],
                                 acks,
@@ -620,34 +676,36 @@ impl<'e> Reducer<'e> {
                 }
             }
             "CommentPosted" => {
+                let id = e.event_id;
                 let entry = CommentEntry {
-                    comment_id: entry_text(e, p.get("comment_id"), "CommentEntry", "comment_id")?,
-                    event_id: e.event_id.clone(),
+                    comment_id: entry_text(id, p.get("comment_id"), "CommentEntry", "comment_id")?,
+                    event_id: id.to_owned(),
                     participant_id: pid,
-                    content: entry_text(e, p.get("content"), "CommentEntry", "content")?,
-                    reply_to: entry_opt_text(e, p.get("reply_to"), "CommentEntry", "reply_to")?,
+                    content: entry_text(id, p.get("content"), "CommentEntry", "content")?,
+                    reply_to: entry_opt_text(id, p.get("reply_to"), "CommentEntry", "reply_to")?,
                 };
                 self.st.comments.push(entry);
             }
             "DecisionCaptured" => {
+                let id = e.event_id;
                 let entry = DecisionEntry {
                     decision_id: entry_text(
-                        e,
+                        id,
                         p.get("decision_id"),
                         "DecisionEntry",
                         "decision_id",
                     )?,
-                    event_id: e.event_id.clone(),
+                    event_id: id.to_owned(),
                     participant_id: pid,
-                    topic: entry_text(e, p.get("topic"), "DecisionEntry", "topic")?,
+                    topic: entry_text(id, p.get("topic"), "DecisionEntry", "topic")?,
                     chosen_option: entry_text(
-                        e,
+                        id,
                         p.get("chosen_option"),
                         "DecisionEntry",
                         "chosen_option",
                     )?,
                     referenced_warning_id: entry_opt_text(
-                        e,
+                        id,
                         p.get("referenced_warning_id"),
                         "DecisionEntry",
                         "referenced_warning_id",
@@ -656,11 +714,10 @@ impl<'e> Reducer<'e> {
                 self.st.decisions.push(entry);
             }
             "SessionLinked" => {
-                let linked = p
-                    .get("linked_session_id")
-                    .cloned()
-                    .unwrap_or(Value::String(String::new()));
-                self.links.entry(pid).or_default().push(linked);
+                self.links
+                    .entry(pid)
+                    .or_default()
+                    .push(field("linked_session_id"));
             }
             _ => {}
         }
@@ -669,13 +726,14 @@ impl<'e> Reducer<'e> {
 
     /// Builds the final state; the entries must hold strings where the reference's models
     /// require them (it refuses the log otherwise).
-    fn finish(mut self, last: &Event) -> Result<ReducedCollaborationState> {
+    fn finish(mut self) -> Result<ReducedCollaborationState> {
+        let last = self.st.last_processed_event_id.clone().unwrap_or_default();
         let text = |v: Option<&Value>, default: &str, what: &str| -> Result<String> {
             match v {
                 None => Ok(default.to_owned()),
                 Some(Value::String(s)) => Ok(s.clone()),
                 Some(_) => Err(Error::Replay {
-                    event_id: last.event_id.clone(),
+                    event_id: last.clone(),
                     reason: format!(
                         "1 validation error for {what}\n  Input should be a valid string [type=string_type]"
                     ),
@@ -723,58 +781,78 @@ fn focus_key(target: &Value) -> String {
     format!("{}:{}", f("target_type"), f("target_id"))
 }
 
-/// Replays collaboration events (other types are ignored) into the roster, presence,
-/// drivers, focus, warnings, decisions, comments, executions and linked sessions.
-///
-/// `strict` (the reference's default) refuses the log on an unknown or departed
-/// participant, an unmatched step completion or an acknowledgement of an unknown warning;
-/// permissive mode records anomalies instead. `roster` seeds participants (participant id
-/// → identity). The result equals the reference's.
+impl Projection for CollaborationProjection {
+    type Item = CollaborationItem;
+    type State = ReducedCollaborationState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<CollaborationItem> {
+        let event_type = COLLABORATION_EVENT_TYPES
+            .iter()
+            .find(|t| **t == event.event_type)?;
+        let nested = |key: &str, model: &ModelDef| -> Option<Value> {
+            static EMPTY: Json<'static> = Json::Object(Vec::new());
+            match event.payload.get(key).unwrap_or(&EMPTY) {
+                v @ Json::Object(_) => model.validate_json(v).ok().map(|n| n.to_value()),
+                _ => None,
+            }
+        };
+        let nested = match *event_type {
+            "ParticipantInvited" | "ParticipantJoined" => {
+                nested("participant_identity", &PARTICIPANT_IDENTITY)
+            }
+            "FocusChanged" => nested("focus_target", &FOCUS_TARGET),
+            _ => None,
+        };
+        Some(CollaborationItem {
+            event_type: Cow::Borrowed(event_type),
+            payload: event.payload.clone().into_owned(),
+            nested,
+        })
+    }
+
+    fn apply(&mut self, events: &[Prepared<CollaborationItem>]) -> Result<()> {
+        for p in events {
+            if self.st.event_count == 0 {
+                self.st.mission_id = p
+                    .item
+                    .payload
+                    .get_str("mission_id")
+                    .unwrap_or_default()
+                    .to_owned();
+            }
+            self.st.event_count += 1;
+            self.st.last_processed_event_id = Some(p.event_id().to_owned());
+            let current = Current {
+                event_id: p.event_id(),
+                event_type: &p.item.event_type,
+                timestamp: &p.key.timestamp,
+            };
+            self.apply_one(&current, &p.item)?;
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedCollaborationState> {
+        self.clone().into_state()
+    }
+
+    fn into_state(self) -> Result<ReducedCollaborationState> {
+        if self.st.event_count == 0 {
+            return Ok(ReducedCollaborationState::default());
+        }
+        self.finish()
+    }
+}
+
+/// Replays collaboration events (other types are ignored): a full reduction with
+/// [`CollaborationProjection`]. The result equals the reference's.
 pub fn reduce_collaboration_events<'a>(
     events: impl IntoIterator<Item = &'a Event>,
     strict: bool,
     roster: Option<&Map<String, Value>>,
 ) -> Result<ReducedCollaborationState> {
-    let unique = sort_and_dedup(
-        events
-            .into_iter()
-            .filter(|e| model_of(&e.event_type).is_some()),
-    );
-    let Some(last) = unique.last().copied() else {
-        return Ok(ReducedCollaborationState::default());
-    };
-    let mut r = Reducer {
-        strict,
-        st: ReducedCollaborationState {
-            event_count: unique.len() as u64,
-            last_processed_event_id: Some(last.event_id.clone()),
-            ..Default::default()
-        },
-        invited: IndexMap::new(),
-        warnings: IndexMap::new(),
-        executions: IndexMap::new(),
-        links: IndexMap::new(),
-        _events: std::marker::PhantomData,
-    };
-    if let Some(roster) = roster {
-        for (pid, identity) in roster {
-            let normalized = PARTICIPANT_IDENTITY.validate(identity).map_err(|errors| {
-                Error::InvalidArgument(format!(
-                    "roster entry {pid}: {}",
-                    crate::contract::render_report("ParticipantIdentity", &errors)
-                ))
-            })?;
-            r.st.participants.insert(pid.clone(), normalized);
-        }
-    }
-    r.st.mission_id = unique[0]
-        .payload
-        .get("mission_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    for e in &unique {
-        r.apply(e)?;
-    }
-    r.finish(last)
+    replay_all(
+        CollaborationProjection::new(strict, roster)?,
+        prepare::<CollaborationProjection>(events),
+    )
 }

@@ -2,13 +2,16 @@
 //! reconnection, per-user connections, and the connector reducer.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, FloatTy, ModelDef, StrTy, Ty, render_report};
-use crate::envelope::Event;
-use crate::ordering::sort_and_dedup;
+use crate::envelope::{Event, EventRef};
+use crate::error::Result;
+use crate::json::{Json, py};
+use crate::projection::{Prepared, Projection, prepare, replay_all};
 
 /// `ConnectorProvisioned`.
 pub const CONNECTOR_PROVISIONED: &str = "ConnectorProvisioned";
@@ -238,48 +241,18 @@ fn allowed(from: Option<ConnectorState>, to: ConnectorState) -> bool {
 
 /// Validates an event's payload against `model`; on failure, the anomaly message the
 /// reference writes (`Payload validation failed for 'Type': <report>`).
-pub(crate) fn validated_payload(
-    model: &ModelDef,
-    e: &Event,
-) -> std::result::Result<Map<String, Value>, String> {
-    match model.validate_object(&e.payload) {
-        Ok(Value::Object(p)) => Ok(p),
-        Ok(_) => Ok(Map::new()),
-        Err(errors) => Err(format!(
+pub(crate) fn validated_payload<'b>(
+    model: &'b ModelDef,
+    event_type: &str,
+    payload: &'b Json<'_>,
+) -> std::result::Result<Json<'b>, String> {
+    model.validate_json(payload).map_err(|errors| {
+        format!(
             "Payload validation failed for {}: {}",
-            py_repr_str(&e.event_type),
+            py::str_repr(event_type),
             render_report(model.name, &errors)
-        )),
-    }
-}
-
-/// Renders a string as Python's `repr` does (quotes chosen the same way).
-pub(crate) fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+        )
+    })
 }
 
 /// A non-fatal issue met while reducing connector events.
@@ -325,89 +298,177 @@ pub struct ReducedConnectorState {
     pub user_connections: Vec<UserConnectionStatus>,
 }
 
-fn text_of(m: &Map<String, Value>, k: &str) -> Option<String> {
-    m.get(k).and_then(Value::as_str).map(str::to_owned)
+/// The payload fields the connector reducer reads, from a validated payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectorFields {
+    connector_id: Option<String>,
+    provider: Option<String>,
+    recorded_at: Option<String>,
+    user_id: Option<String>,
 }
 
-/// Replays connector events into the connector's state, transition log and per-user
-/// roster. Binding events follow the transition rules (anything else is an
-/// `invalid_transition` anomaly, malformed payloads a `malformed_payload` one); user events
-/// only update the roster. The result equals the reference's.
-pub fn reduce_connector_events<'a>(
-    events: impl IntoIterator<Item = &'a Event>,
-) -> ReducedConnectorState {
-    let unique = sort_and_dedup(events);
-    let mut s = ReducedConnectorState {
-        event_count: unique.len() as u64,
-        ..Default::default()
-    };
-    let mut roster: BTreeMap<String, (ConnectorState, Option<String>)> = BTreeMap::new();
-    for e in unique {
-        let (Some(model), Some(target)) =
-            (payload_model(&e.event_type), target_state(&e.event_type))
-        else {
-            continue;
+/// What the connector reducer keeps of an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ConnectorItem {
+    /// A connector event: its type, and its fields or the `malformed_payload` message.
+    Event(
+        Cow<'static, str>,
+        std::result::Result<ConnectorFields, String>,
+    ),
+    /// Any other event: counted only.
+    Other,
+}
+
+/// The connector event types, in the order of [`payload_model`].
+const CONNECTOR_EVENT_TYPES: [&str; 7] = [
+    CONNECTOR_PROVISIONED,
+    CONNECTOR_HEALTH_CHECKED,
+    CONNECTOR_DEGRADED,
+    CONNECTOR_REVOKED,
+    CONNECTOR_RECONNECTED,
+    USER_CONNECTED,
+    USER_DISCONNECTED,
+];
+
+/// The connector reducer as a [`Projection`]: the connector's state, transition log and
+/// per-user roster.
+///
+/// Binding events follow the transition rules (anything else is an `invalid_transition`
+/// anomaly, malformed payloads a `malformed_payload` one); user events only update the
+/// roster. `event_count` counts every distinct event. The fold is event by event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectorProjection {
+    st: ReducedConnectorState,
+    roster: BTreeMap<String, (ConnectorState, Option<String>)>,
+}
+
+impl ConnectorProjection {
+    fn apply_one(
+        &mut self,
+        event_id: &str,
+        event_type: &str,
+        fields: &std::result::Result<ConnectorFields, String>,
+    ) {
+        let s = &mut self.st;
+        let Some(target) = target_state(event_type) else {
+            return;
         };
-        let payload = match validated_payload(model, e) {
+        let p = match fields {
             Ok(p) => p,
             Err(message) => {
                 s.anomalies.push(ConnectorAnomaly {
                     kind: "malformed_payload".into(),
-                    event_id: e.event_id.clone(),
-                    message,
+                    event_id: event_id.to_owned(),
+                    message: message.clone(),
                 });
-                continue;
+                return;
             }
         };
-        let recorded_at = text_of(&payload, "recorded_at");
-        let user_id = text_of(&payload, "user_id").filter(|u| !u.is_empty());
-        if matches!(e.event_type.as_str(), USER_CONNECTED | USER_DISCONNECTED) {
+        let recorded_at = p.recorded_at.clone();
+        let user_id = p.user_id.clone().filter(|u| !u.is_empty());
+        if matches!(event_type, USER_CONNECTED | USER_DISCONNECTED) {
             if let Some(user) = user_id {
-                if e.event_type == USER_DISCONNECTED && !roster.contains_key(&user) {
+                if event_type == USER_DISCONNECTED && !self.roster.contains_key(&user) {
                     s.anomalies.push(ConnectorAnomaly {
                         kind: "invalid_transition".into(),
-                        event_id: e.event_id.clone(),
+                        event_id: event_id.to_owned(),
                         message: format!(
                             "UserDisconnected for user {} who has no prior connection event",
-                            py_repr_str(&user)
+                            py::str_repr(&user)
                         ),
                     });
                 }
-                roster.insert(user, (target, recorded_at));
+                self.roster.insert(user, (target, recorded_at));
             }
-            continue;
+            return;
         }
         if !allowed(s.current_state, target) {
             s.anomalies.push(ConnectorAnomaly {
                 kind: "invalid_transition".into(),
-                event_id: e.event_id.clone(),
+                event_id: event_id.to_owned(),
                 message: format!(
                     "Invalid transition: {} -> {}",
                     s.current_state.map_or("None", ConnectorState::as_str),
                     target.as_str()
                 ),
             });
-            continue;
+            return;
         }
         s.current_state = Some(target);
-        s.connector_id = text_of(&payload, "connector_id");
-        s.provider = text_of(&payload, "provider");
+        s.connector_id = p.connector_id.clone();
+        s.provider = p.provider.clone();
         s.transition_log
-            .push((e.event_id.clone(), target.as_str().to_owned()));
-        if e.event_type == CONNECTOR_HEALTH_CHECKED {
+            .push((event_id.to_owned(), target.as_str().to_owned()));
+        if event_type == CONNECTOR_HEALTH_CHECKED {
             s.last_health_check = recorded_at.clone();
         }
         if let Some(user) = user_id {
-            roster.insert(user, (target, recorded_at));
+            self.roster.insert(user, (target, recorded_at));
         }
     }
-    s.user_connections = roster
-        .into_iter()
-        .map(|(user_id, (state, last_event_at))| UserConnectionStatus {
-            user_id,
-            state,
-            last_event_at,
-        })
-        .collect();
-    s
+}
+
+impl Projection for ConnectorProjection {
+    type Item = ConnectorItem;
+    type State = ReducedConnectorState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<ConnectorItem> {
+        let Some(etype) = CONNECTOR_EVENT_TYPES
+            .iter()
+            .find(|t| **t == event.event_type)
+        else {
+            return Some(ConnectorItem::Other);
+        };
+        let model = payload_model(etype)?;
+        let fields = validated_payload(model, etype, event.payload).map(|p| {
+            let text = |k: &str| p.get_str(k).map(str::to_owned);
+            ConnectorFields {
+                connector_id: text("connector_id"),
+                provider: text("provider"),
+                recorded_at: text("recorded_at"),
+                user_id: text("user_id"),
+            }
+        });
+        Some(ConnectorItem::Event(Cow::Borrowed(etype), fields))
+    }
+
+    fn apply(&mut self, events: &[Prepared<ConnectorItem>]) -> Result<()> {
+        self.st.event_count += events.len() as u64;
+        for p in events {
+            if let ConnectorItem::Event(etype, fields) = &p.item {
+                self.apply_one(p.event_id(), etype, fields);
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedConnectorState> {
+        self.clone().into_state()
+    }
+
+    fn into_state(self) -> Result<ReducedConnectorState> {
+        let mut s = self.st;
+        s.user_connections = self
+            .roster
+            .into_iter()
+            .map(|(user_id, (state, last_event_at))| UserConnectionStatus {
+                user_id,
+                state,
+                last_event_at,
+            })
+            .collect();
+        Ok(s)
+    }
+}
+
+/// Replays connector events: a full reduction with [`ConnectorProjection`]. The result
+/// equals the reference's.
+pub fn reduce_connector_events<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> ReducedConnectorState {
+    replay_all(
+        ConnectorProjection::default(),
+        prepare::<ConnectorProjection>(events),
+    )
+    .unwrap_or_default()
 }

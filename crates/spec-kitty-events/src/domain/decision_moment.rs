@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, ModelDef, SeqKind, Ty};
+use crate::json::Json;
 
 str_enum!(
     /// Where a decision point came from.
@@ -134,7 +135,7 @@ pub static CLOSURE_MESSAGE_REF: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
     .build()
 });
 
-fn at_least_one_external_ref(v: &Value) -> Result<(), String> {
+fn at_least_one_external_ref(v: &Json<'_>) -> Result<(), String> {
     let keys = ["slack_user_id", "slack_team_id", "teamspace_member_id"];
     // Each present value is a non-empty string, hence truthy.
     if keys.iter().any(|k| v.get(k).is_some_and(|x| !x.is_null())) {

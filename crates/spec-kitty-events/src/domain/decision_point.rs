@@ -6,7 +6,7 @@
 //! (`adr` or `planning_interview`); a payload without it is read as an ADR payload.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::ty::TaggedTy;
@@ -19,7 +19,12 @@ use crate::domain::decision_moment::{
     WideningProjection, participants_field,
 };
 use crate::domain::dossier::py_str_repr;
-use crate::envelope::Event;
+use crate::envelope::{Event, EventRef};
+use crate::error::Result;
+use crate::json::Json;
+use crate::json::JsonDeserializer;
+use crate::projection::{Prepared, Projection, prepare, replay_all};
+use std::borrow::Cow;
 
 /// Event type: a decision point was opened.
 pub const DECISION_POINT_OPENED: &str = "DecisionPointOpened";
@@ -134,12 +139,14 @@ fn adr_model(name: &'static str, doc: &'static str) -> Arc<ModelDef> {
 }
 
 /// Reads a payload without `origin_surface` as an ADR payload, as the reference does.
-fn default_origin_adr(v: &Value) -> Result<Option<Value>, String> {
+fn default_origin_adr(v: &Json<'_>) -> Result<Option<Json<'static>>, String> {
     match v {
-        Value::Object(m) if !m.contains_key("origin_surface") => {
-            let mut m = m.clone();
-            m.insert("origin_surface".into(), json!("adr"));
-            Ok(Some(Value::Object(m)))
+        Json::Object(m) if v.get("origin_surface").is_none() => {
+            let mut m = Json::Object(m.clone()).into_owned();
+            if let Json::Object(entries) = &mut m {
+                entries.push(("origin_surface".into(), Json::str("adr")));
+            }
+            Ok(Some(m))
         }
         _ => Ok(None),
     }
@@ -284,28 +291,25 @@ pub static DECISION_POINT_RESOLVED_ADR_PAYLOAD: LazyLock<Arc<ModelDef>> = LazyLo
     )
 });
 
-fn blank(v: &Value, key: &str) -> bool {
+fn blank(v: &Json<'_>, key: &str) -> bool {
     match v.get(key) {
-        None | Some(Value::Null) => true,
-        Some(Value::String(s)) => s.is_empty(),
+        None | Some(Json::Null) => true,
+        Some(Json::Str(s)) => s.is_empty(),
         Some(_) => false,
     }
 }
 
 /// The outcome rules of an interview resolution: an answer exactly when resolved, and a
 /// rationale (and no "other" answer) otherwise.
-fn outcome_fields(v: &Value) -> Result<(), String> {
-    let outcome = v
-        .get("terminal_outcome")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+fn outcome_fields(v: &Json<'_>) -> Result<(), String> {
+    let outcome = v.get_str("terminal_outcome").unwrap_or_default();
     if outcome == TerminalOutcome::Resolved.as_str() {
         if blank(v, "final_answer") {
             return Err("final_answer is required when terminal_outcome=resolved".into());
         }
         return Ok(());
     }
-    if !v.get("final_answer").is_none_or(Value::is_null) {
+    if !v.get("final_answer").is_none_or(Json::is_null) {
         return Err(format!(
             "final_answer must be absent when terminal_outcome={outcome}"
         ));
@@ -315,7 +319,7 @@ fn outcome_fields(v: &Value) -> Result<(), String> {
             "rationale is required when terminal_outcome={outcome}"
         ));
     }
-    if v.get("other_answer").and_then(Value::as_bool) == Some(true) {
+    if v.get("other_answer").and_then(Json::as_bool) == Some(true) {
         return Err(format!(
             "other_answer must be False when terminal_outcome={outcome}"
         ));
@@ -558,7 +562,7 @@ pub struct DecisionPointResolvedInterviewPayload {
 }
 
 /// A decision-point payload in its validated form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DecisionPointPayload {
     /// ADR style (Opened, Discussing, Resolved from an ADR; Overridden).
     Adr(Box<AdrDecisionPayload>),
@@ -572,8 +576,9 @@ pub enum DecisionPointPayload {
     ResolvedInterview(Box<DecisionPointResolvedInterviewPayload>),
 }
 
-fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, Vec<FieldError>> {
-    serde_json::from_value(v).map_err(|e| vec![FieldError::new("internal", e.to_string())])
+fn typed<T: serde::de::DeserializeOwned>(v: &Json<'_>) -> Result<T, Vec<FieldError>> {
+    T::deserialize(JsonDeserializer(v))
+        .map_err(|e| vec![FieldError::new("internal", e.to_string())])
 }
 
 /// The contract of `event_type`'s payload, if it is a decision-point type.
@@ -592,24 +597,24 @@ pub fn payload_model(event_type: &str) -> Option<&'static Arc<ModelDef>> {
 /// other event types).
 pub fn parse_payload(
     event_type: &str,
-    payload: &Map<String, Value>,
+    payload: &Json<'_>,
 ) -> Option<Result<DecisionPointPayload, Vec<FieldError>>> {
     let model = payload_model(event_type)?;
-    Some(model.validate_object(payload).and_then(|v| {
-        let interview = v.get("origin_surface").and_then(Value::as_str)
-            == Some(OriginSurface::PlanningInterview.as_str());
+    Some(model.validate_json(payload).and_then(|v| {
+        let interview =
+            v.get_str("origin_surface") == Some(OriginSurface::PlanningInterview.as_str());
         Ok(match event_type {
-            DECISION_POINT_WIDENED => DecisionPointPayload::Widened(Box::new(typed(v)?)),
+            DECISION_POINT_WIDENED => DecisionPointPayload::Widened(Box::new(typed(&v)?)),
             DECISION_POINT_OPENED if interview => {
-                DecisionPointPayload::OpenedInterview(Box::new(typed(v)?))
+                DecisionPointPayload::OpenedInterview(Box::new(typed(&v)?))
             }
             DECISION_POINT_DISCUSSING if interview => {
-                DecisionPointPayload::DiscussingInterview(Box::new(typed(v)?))
+                DecisionPointPayload::DiscussingInterview(Box::new(typed(&v)?))
             }
             DECISION_POINT_RESOLVED if interview => {
-                DecisionPointPayload::ResolvedInterview(Box::new(typed(v)?))
+                DecisionPointPayload::ResolvedInterview(Box::new(typed(&v)?))
             }
-            _ => DecisionPointPayload::Adr(Box::new(typed(v)?)),
+            _ => DecisionPointPayload::Adr(Box::new(typed(&v)?)),
         })
     }))
 }
@@ -816,51 +821,134 @@ fn adr_policy(
     None
 }
 
-/// Replays decision-point events into the state of the decision point.
+/// What the decision-point reducer keeps of an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DecisionPointItem {
+    /// A decision-point event: its type, its `decision_point_id` as given (for
+    /// messages), and its payload or the `malformed_payload` message it becomes.
+    Event {
+        /// The event type.
+        event_type: Cow<'static, str>,
+        /// The raw `decision_point_id`, when a string.
+        decision_point_id: Option<String>,
+        /// The validated payload, or the anomaly message.
+        payload: std::result::Result<DecisionPointPayload, String>,
+    },
+    /// Any other event: counted only.
+    Other,
+}
+
+/// The decision-point reducer as a [`Projection`]: the state of one decision point.
 ///
-/// Events are sorted into replay order and deduplicated; `event_count` counts every
-/// distinct event, decision-point or not. Transitions: not opened → open; open → widened,
-/// discussing or resolved; widened → discussing or resolved (a repeated widening is
-/// absorbed silently); discussing → discussing or resolved; resolved → overridden;
-/// overridden is terminal. Broken transitions, invalid payloads, events after the terminal
-/// state and ADR authority or LLM policy breaches become anomalies and are not applied; an
-/// origin surface differing from the first one seen is reported but applied; an interview
-/// resolution after a widening without a summary, or claiming a local close without a
-/// widening, is reported too.
-pub fn reduce_decision_point_events<'a>(
-    events: impl IntoIterator<Item = &'a Event>,
-) -> ReducedDecisionPointState {
-    let unique = crate::ordering::sort_and_dedup(events);
-    let mut s = ReducedDecisionPointState {
-        event_count: unique.len() as u64,
-        ..ReducedDecisionPointState::default()
-    };
-    let mut seen_origin: Option<OriginSurface> = None;
-    for e in unique {
-        let etype = e.event_type.as_str();
+/// Transitions: not opened → open; open → widened, discussing or resolved; widened →
+/// discussing or resolved (a repeated widening is absorbed silently); discussing →
+/// discussing or resolved; resolved → overridden; overridden is terminal. Broken
+/// transitions, invalid payloads, events after the terminal state and ADR authority or
+/// LLM policy breaches become anomalies and are not applied; an origin surface differing
+/// from the first one seen is reported but applied; an interview resolution after a
+/// widening without a summary, or claiming a local close without a widening, is reported
+/// too. `event_count` counts every distinct event. The fold is event by event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DecisionPointProjection {
+    st: ReducedDecisionPointState,
+    seen_origin: Option<OriginSurface>,
+}
+
+impl Projection for DecisionPointProjection {
+    type Item = DecisionPointItem;
+    type State = ReducedDecisionPointState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<DecisionPointItem> {
+        let Some(etype) = DECISION_POINT_EVENT_TYPES
+            .iter()
+            .find(|t| **t == event.event_type)
+        else {
+            return Some(DecisionPointItem::Other);
+        };
+        let payload = match parse_payload(etype, event.payload) {
+            Some(Ok(p)) => Ok(p),
+            Some(Err(errors)) => {
+                let model = payload_model(etype).map_or("", |m| m.name);
+                Err(format!(
+                    "Payload validation failed for {}: {}",
+                    py_str_repr(etype),
+                    render_report(model, &errors)
+                ))
+            }
+            None => return Some(DecisionPointItem::Other),
+        };
+        Some(DecisionPointItem::Event {
+            event_type: Cow::Borrowed(etype),
+            decision_point_id: event
+                .payload
+                .get_str("decision_point_id")
+                .map(str::to_owned),
+            payload,
+        })
+    }
+
+    fn apply(&mut self, events: &[Prepared<DecisionPointItem>]) -> Result<()> {
+        self.st.event_count += events.len() as u64;
+        for p in events {
+            if let DecisionPointItem::Event {
+                event_type,
+                decision_point_id,
+                payload,
+            } = &p.item
+            {
+                self.apply_one(
+                    p.event_id(),
+                    event_type,
+                    decision_point_id.as_deref(),
+                    payload,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedDecisionPointState> {
+        Ok(self.st.clone())
+    }
+
+    fn into_state(self) -> Result<ReducedDecisionPointState> {
+        Ok(self.st)
+    }
+}
+
+impl DecisionPointProjection {
+    fn apply_one(
+        &mut self,
+        event_id: &str,
+        etype: &str,
+        decision_point_id: Option<&str>,
+        parsed: &std::result::Result<DecisionPointPayload, String>,
+    ) {
+        let s = &mut self.st;
+        let seen_origin = &mut self.seen_origin;
         let Some(target) = DecisionPointState::of_event(etype) else {
-            continue;
+            return;
         };
         let anomaly = |s: &mut ReducedDecisionPointState, kind: &str, message: String| {
             s.anomalies.push(DecisionPointAnomaly {
                 kind: kind.to_owned(),
-                event_id: e.event_id.clone(),
+                event_id: event_id.to_owned(),
                 message,
             });
         };
         if s.state == Some(DecisionPointState::Overridden) {
             anomaly(
-                &mut s,
+                s,
                 "event_after_terminal",
                 format!(
                     "Event {} arrived after terminal state 'overridden'",
                     py_str_repr(etype)
                 ),
             );
-            continue;
+            return;
         }
         if target == DecisionPointState::Widened && s.state == Some(DecisionPointState::Widened) {
-            continue;
+            return;
         }
         if !DecisionPointState::allows(s.state, target) {
             let message = format!(
@@ -868,26 +956,14 @@ pub fn reduce_decision_point_events<'a>(
                 s.state.map_or("None", DecisionPointState::as_str),
                 target.as_str()
             );
-            anomaly(&mut s, "invalid_transition", message);
-            continue;
+            anomaly(s, "invalid_transition", message);
+            return;
         }
-        let Some(parsed) = parse_payload(etype, &e.payload) else {
-            continue;
-        };
         let payload = match parsed {
-            Ok(p) => p,
-            Err(errors) => {
-                let model = payload_model(etype).map_or("", |m| m.name);
-                anomaly(
-                    &mut s,
-                    "malformed_payload",
-                    format!(
-                        "Payload validation failed for {}: {}",
-                        py_str_repr(etype),
-                        render_report(model, &errors)
-                    ),
-                );
-                continue;
+            Ok(p) => p.clone(),
+            Err(message) => {
+                anomaly(s, "malformed_payload", message.clone());
+                return;
             }
         };
         let event_origin = match &payload {
@@ -895,16 +971,12 @@ pub fn reduce_decision_point_events<'a>(
             _ => Some(OriginSurface::PlanningInterview),
         };
         if let Some(o) = event_origin {
-            match seen_origin {
-                None => seen_origin = Some(o),
+            match *seen_origin {
+                None => *seen_origin = Some(o),
                 Some(prior) if prior != o => {
-                    let dp = e
-                        .payload
-                        .get("decision_point_id")
-                        .and_then(Value::as_str)
-                        .map_or_else(|| "'?'".to_owned(), py_str_repr);
+                    let dp = decision_point_id.map_or_else(|| "'?'".to_owned(), py_str_repr);
                     anomaly(
-                        &mut s,
+                        s,
                         "origin_mismatch",
                         format!(
                             "Event origin_surface={} differs from prior {} for decision_point_id={dp}",
@@ -919,8 +991,8 @@ pub fn reduce_decision_point_events<'a>(
         if let DecisionPointPayload::Adr(p) = &payload
             && let Some((kind, message)) = adr_policy(etype, target, p)
         {
-            anomaly(&mut s, kind, message);
-            continue;
+            anomaly(s, kind, message);
+            return;
         }
         s.state = Some(target);
         match payload {
@@ -1003,7 +1075,7 @@ pub fn reduce_decision_point_events<'a>(
                 s.closure_message = p.closure_message;
                 if s.widening.is_some() && missing_summary {
                     anomaly(
-                        &mut s,
+                        s,
                         "missing_summary",
                         "DecisionPointResolved with origin=planning_interview requires summary \
                          when a prior DecisionPointWidened exists for this decision_point_id"
@@ -1014,12 +1086,12 @@ pub fn reduce_decision_point_events<'a>(
                 if p.closed_locally_while_widened {
                     if s.widening.is_none() {
                         anomaly(
-                            &mut s,
+                            s,
                             "invalid_transition",
                             format!(
                                 "closed_locally_while_widened=True without prior \
                                  DecisionPointWidened (event_id={})",
-                                py_str_repr(&e.event_id)
+                                py_str_repr(event_id)
                             ),
                         );
                     } else {
@@ -1029,23 +1101,15 @@ pub fn reduce_decision_point_events<'a>(
             }
         }
     }
-    s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn missing_origin_reads_as_adr_and_tag_errors_name_the_variant() {
-        let errs = DECISION_POINT_OPENED_PAYLOAD
-            .validate(&json!({"decision_point_id": ""}))
-            .unwrap_err();
-        assert!(errs.iter().all(|e| e.path.to_string().starts_with("adr")));
-        let errs = DECISION_POINT_OPENED_PAYLOAD
-            .validate(&json!({"origin_surface": "zz"}))
-            .unwrap_err();
-        assert_eq!(errs[0].kind, "union_tag_invalid");
-        assert!(errs[0].path.is_root());
-    }
+/// Replays decision-point events: a full reduction with [`DecisionPointProjection`].
+pub fn reduce_decision_point_events<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> ReducedDecisionPointState {
+    replay_all(
+        DecisionPointProjection::default(),
+        prepare::<DecisionPointProjection>(events),
+    )
+    .unwrap_or_default()
 }

@@ -3,13 +3,15 @@
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use serde_json::{Number, Value};
+use serde_json::Number;
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, FieldError, IntTy, ModelDef, SeqKind, Ty};
-use crate::envelope::Event;
+use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
+use crate::json::{Json, py};
+use crate::projection::{Prepared, Projection, prepare, replay_all};
 
 /// Event type: an artifact was indexed.
 pub const MISSION_DOSSIER_ARTIFACT_INDEXED: &str = "MissionDossierArtifactIndexed";
@@ -46,58 +48,9 @@ pub const HASH_ALGORITHMS: [&str; 3] = ["sha256", "sha512", "md5"];
 /// Kinds of actor named in a provenance reference.
 pub const PROVENANCE_ACTOR_KINDS: [&str; 3] = ["human", "llm", "system"];
 
-/// Renders a string as Python's `repr()` does (quotes chosen the same way, the same
-/// escapes for backslashes, quotes and non-printable characters).
+/// Renders a string as Python's `repr()` does.
 pub(crate) fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if !py_printable(c) => {
-                let n = c as u32;
-                if n < 0x100 {
-                    out.push_str(&format!("\\x{n:02x}"));
-                } else if n < 0x10000 {
-                    out.push_str(&format!("\\u{n:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{n:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python's `str.isprintable` for one character (approximated for the common ranges:
-/// controls, format characters, separators other than the ASCII space, surrogates and
-/// private use are not printable).
-fn py_printable(c: char) -> bool {
-    let n = c as u32;
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() {
-        return false;
-    }
-    !matches!(n,
-        0xA0 | 0xAD | 0x1680 | 0x2000..=0x200F | 0x2028..=0x202F | 0x205F..=0x206F
-        | 0x3000 | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF
-        | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E | 0x110BD | 0xFFFE | 0xFFFF)
+    py::str_repr(s)
 }
 
 /// The namespace that scopes a parity baseline (the manifest version lives only here).
@@ -451,7 +404,7 @@ pub struct MissionDossierParityDriftDetectedPayload {
 /// Validates `v` against `model` and reads it into `T`.
 pub(crate) fn parse_with<T: serde::de::DeserializeOwned>(
     model: &ModelDef,
-    payload: &serde_json::Map<String, Value>,
+    payload: &Json<'_>,
 ) -> std::result::Result<T, Vec<FieldError>> {
     model.parse(payload)
 }
@@ -549,76 +502,82 @@ impl Default for MissionDossierState {
     }
 }
 
-fn extract_namespace(e: &Event) -> Option<LocalNamespaceTuple> {
-    let ns = e.payload.get("namespace")?;
-    if ns.is_null() {
-        return None;
+fn extract_namespace(payload: &Json<'_>) -> Option<LocalNamespaceTuple> {
+    match payload.get("namespace")? {
+        ns @ Json::Object(_) => parse_with(&LOCAL_NAMESPACE_TUPLE, ns).ok(),
+        _ => None,
     }
-    parse_with(&LOCAL_NAMESPACE_TUPLE, ns.as_object()?).ok()
 }
 
-/// Replays dossier events into the artifact index, missing-artifact anomalies, the latest
-/// snapshot and the drift history.
+/// A dossier payload, validated once (`None`: it does not satisfy its contract; the
+/// reducer skips it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DossierPayload {
+    /// `MissionDossierArtifactIndexed`.
+    Indexed(Option<Box<MissionDossierArtifactIndexedPayload>>),
+    /// `MissionDossierArtifactMissing`.
+    Missing(Option<Box<MissionDossierArtifactMissingPayload>>),
+    /// `MissionDossierSnapshotComputed`.
+    Snapshot(Option<Box<MissionDossierSnapshotComputedPayload>>),
+    /// `MissionDossierParityDriftDetected`.
+    Drift(Option<Box<MissionDossierParityDriftDetectedPayload>>),
+}
+
+/// What the dossier reducer keeps of an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DossierItem {
+    namespace: Option<LocalNamespaceTuple>,
+    payload: DossierPayload,
+}
+
+/// The dossier reducer as a [`Projection`]: artifact index, missing-artifact anomalies,
+/// latest snapshot and drift history.
 ///
-/// Other event types are ignored; events are sorted into replay order and deduplicated.
 /// Events whose payload does not validate are skipped silently. A stream whose events
 /// carry namespaces that differ in anything but `step_id` is refused with
-/// [`Error::Replay`] naming the first event of the second namespace. `event_count` counts
+/// [`Error::Replay`] naming the first event of the second namespace — in a full replay
+/// the reference checks every namespace before folding, which is the same verdict since
+/// the first differing event in replay order is refused either way. `event_count` counts
 /// distinct dossier events.
-pub fn reduce_mission_dossier<'a>(
-    events: impl IntoIterator<Item = &'a Event>,
-) -> Result<MissionDossierState> {
-    let unique = crate::ordering::sort_and_dedup(
-        events
-            .into_iter()
-            .filter(|e| DOSSIER_EVENT_TYPES.contains(&e.event_type.as_str())),
-    );
-    if unique.is_empty() {
-        return Ok(MissionDossierState::default());
-    }
-    let mut canonical: Option<LocalNamespaceTuple> = None;
-    let mut step_ids: BTreeSet<String> = BTreeSet::new();
-    for e in &unique {
-        let Some(ns) = extract_namespace(e) else {
-            continue;
-        };
-        match &canonical {
-            None => canonical = Some(ns.clone()),
-            Some(c) if c.key() != ns.key() => {
-                return Err(Error::Replay {
-                    event_id: e.event_id.clone(),
-                    reason: format!(
-                        "Namespace mismatch in dossier event stream. Expected: {}. Got: {}.",
-                        c.py_repr(),
-                        ns.py_repr()
-                    ),
-                });
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DossierProjection {
+    st: MissionDossierState,
+    canonical: Option<LocalNamespaceTuple>,
+    step_ids: BTreeSet<String>,
+}
+
+impl DossierProjection {
+    fn check_namespaces(&mut self, events: &[Prepared<DossierItem>]) -> Result<()> {
+        for p in events {
+            let Some(ns) = &p.item.namespace else {
+                continue;
+            };
+            match &self.canonical {
+                None => self.canonical = Some(ns.clone()),
+                Some(c) if c.key() != ns.key() => {
+                    return Err(Error::Replay {
+                        event_id: p.event_id().to_owned(),
+                        reason: format!(
+                            "Namespace mismatch in dossier event stream. Expected: {}. Got: {}.",
+                            c.py_repr(),
+                            ns.py_repr()
+                        ),
+                    });
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
+            if let Some(s) = &ns.step_id {
+                self.step_ids.insert(s.clone());
+            }
         }
-        if let Some(s) = ns.step_id {
-            step_ids.insert(s);
-        }
-    }
-    if let Some(c) = canonical.as_mut().filter(|_| step_ids.len() > 1) {
-        c.step_id = None;
+        Ok(())
     }
 
-    let mut state = MissionDossierState {
-        namespace: canonical,
-        event_count: unique.len() as u64,
-        ..MissionDossierState::default()
-    };
-    for e in &unique {
-        let raw = &e.payload;
-        match e.event_type.as_str() {
-            MISSION_DOSSIER_ARTIFACT_INDEXED => {
-                let Ok(p) = parse_with::<MissionDossierArtifactIndexedPayload>(
-                    &MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD,
-                    raw,
-                ) else {
-                    continue;
-                };
+    fn apply_one(&mut self, payload: &DossierPayload) {
+        let state = &mut self.st;
+        match payload {
+            DossierPayload::Indexed(Some(p)) => {
+                let p = p.as_ref().clone();
                 if let Some(old) = p
                     .supersedes
                     .as_ref()
@@ -638,13 +597,8 @@ pub fn reduce_mission_dossier<'a>(
                     },
                 );
             }
-            MISSION_DOSSIER_ARTIFACT_MISSING => {
-                let Ok(p) = parse_with::<MissionDossierArtifactMissingPayload>(
-                    &MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD,
-                    raw,
-                ) else {
-                    continue;
-                };
+            DossierPayload::Missing(Some(p)) => {
+                let p = p.as_ref().clone();
                 state.anomalies.push(AnomalyEntry {
                     anomaly_type: "missing_artifact".to_owned(),
                     expected_identity: p.expected_identity,
@@ -653,13 +607,8 @@ pub fn reduce_mission_dossier<'a>(
                     remediation_hint: p.remediation_hint,
                 });
             }
-            MISSION_DOSSIER_SNAPSHOT_COMPUTED => {
-                let Ok(p) = parse_with::<MissionDossierSnapshotComputedPayload>(
-                    &MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD,
-                    raw,
-                ) else {
-                    continue;
-                };
+            DossierPayload::Snapshot(Some(p)) => {
+                let p = p.as_ref().clone();
                 state.latest_snapshot = Some(SnapshotSummary {
                     snapshot_hash: p.snapshot_hash,
                     artifact_count: p.artifact_count,
@@ -668,13 +617,8 @@ pub fn reduce_mission_dossier<'a>(
                     algorithm: p.algorithm.unwrap_or_else(|| "sha256".to_owned()),
                 });
             }
-            MISSION_DOSSIER_PARITY_DRIFT_DETECTED => {
-                let Ok(p) = parse_with::<MissionDossierParityDriftDetectedPayload>(
-                    &MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD,
-                    raw,
-                ) else {
-                    continue;
-                };
+            DossierPayload::Drift(Some(p)) => {
+                let p = p.as_ref().clone();
                 state.drift_history.push(DriftRecord {
                     expected_hash: p.expected_hash,
                     actual_hash: p.actual_hash,
@@ -685,15 +629,87 @@ pub fn reduce_mission_dossier<'a>(
             _ => {}
         }
     }
-    state.parity_status = if !state.drift_history.is_empty() {
-        "drifted"
-    } else if state.latest_snapshot.is_some() {
-        "clean"
-    } else {
-        "unknown"
+}
+
+impl Projection for DossierProjection {
+    type Item = DossierItem;
+    type State = MissionDossierState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<DossierItem> {
+        let raw = event.payload;
+        let payload = match event.event_type.as_ref() {
+            MISSION_DOSSIER_ARTIFACT_INDEXED => DossierPayload::Indexed(
+                parse_with(&MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD, raw)
+                    .ok()
+                    .map(Box::new),
+            ),
+            MISSION_DOSSIER_ARTIFACT_MISSING => DossierPayload::Missing(
+                parse_with(&MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD, raw)
+                    .ok()
+                    .map(Box::new),
+            ),
+            MISSION_DOSSIER_SNAPSHOT_COMPUTED => DossierPayload::Snapshot(
+                parse_with(&MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD, raw)
+                    .ok()
+                    .map(Box::new),
+            ),
+            MISSION_DOSSIER_PARITY_DRIFT_DETECTED => DossierPayload::Drift(
+                parse_with(&MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD, raw)
+                    .ok()
+                    .map(Box::new),
+            ),
+            _ => return None,
+        };
+        Some(DossierItem {
+            namespace: extract_namespace(raw),
+            payload,
+        })
     }
-    .to_owned();
-    Ok(state)
+
+    fn apply(&mut self, events: &[Prepared<DossierItem>]) -> Result<()> {
+        self.check_namespaces(events)?;
+        self.st.event_count += events.len() as u64;
+        for p in events {
+            self.apply_one(&p.item.payload);
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Result<MissionDossierState> {
+        self.clone().into_state()
+    }
+
+    fn into_state(self) -> Result<MissionDossierState> {
+        if self.st.event_count == 0 {
+            return Ok(MissionDossierState::default());
+        }
+        let mut state = self.st;
+        let mut canonical = self.canonical;
+        if let Some(c) = canonical.as_mut().filter(|_| self.step_ids.len() > 1) {
+            c.step_id = None;
+        }
+        state.namespace = canonical;
+        state.parity_status = if !state.drift_history.is_empty() {
+            "drifted"
+        } else if state.latest_snapshot.is_some() {
+            "clean"
+        } else {
+            "unknown"
+        }
+        .to_owned();
+        Ok(state)
+    }
+}
+
+/// Replays dossier events (other types are ignored): a full reduction with
+/// [`DossierProjection`].
+pub fn reduce_mission_dossier<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Result<MissionDossierState> {
+    replay_all(
+        DossierProjection::default(),
+        prepare::<DossierProjection>(events),
+    )
 }
 
 #[cfg(test)]

@@ -4,13 +4,15 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, FloatTy, ModelDef, SeqKind, Ty, render_report};
-use crate::envelope::Event;
+use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
-use crate::ordering::sort_and_dedup;
+use crate::json::Json;
+use crate::projection::{Prepared, Projection, prepare, replay_all};
 
 /// `GlossaryScopeActivated`.
 pub const GLOSSARY_SCOPE_ACTIVATED: &str = "GlossaryScopeActivated";
@@ -306,77 +308,88 @@ fn s(p: &Map<String, Value>, k: &str) -> String {
         .to_owned()
 }
 
-/// Replays glossary events (other types are ignored) into the glossary state.
+/// The glossary event types, in the order of [`model_of`].
+const GLOSSARY_EVENT_TYPES: [&str; 8] = [
+    GLOSSARY_SCOPE_ACTIVATED,
+    TERM_CANDIDATE_OBSERVED,
+    SEMANTIC_CHECK_EVALUATED,
+    GLOSSARY_CLARIFICATION_REQUESTED,
+    GLOSSARY_CLARIFICATION_RESOLVED,
+    GLOSSARY_SENSE_UPDATED,
+    GENERATION_BLOCKED_BY_SEMANTIC_CONFLICT,
+    GLOSSARY_STRICTNESS_SET,
+];
+
+/// What the glossary reducer keeps of an event: its type and its normalised payload, or
+/// the validation report that refuses the log when the event is reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlossaryItem {
+    event_type: Cow<'static, str>,
+    payload: std::result::Result<Map<String, Value>, String>,
+}
+
+/// The glossary reducer as a [`Projection`].
 ///
-/// In strict mode (`strict = true`, the reference's default) a reference to an unactivated
-/// scope, a sense update for an unobserved term, a clarification about an unknown check,
-/// a burst of more than three open clarifications for one check, or a resolution of an
-/// unknown clarification refuses the log; in permissive mode they become anomalies. An
-/// invalid payload refuses the log in both modes. The result equals the reference's.
-pub fn reduce_glossary_events<'a>(
-    events: impl IntoIterator<Item = &'a Event>,
+/// In strict mode (the reference's default) a reference to an unactivated scope, a sense
+/// update for an unobserved term, a clarification about an unknown check, a burst of more
+/// than three open clarifications for one check, or a resolution of an unknown
+/// clarification refuses the log; in permissive mode they become anomalies. An invalid
+/// payload refuses the log in both modes. The fold is event by event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlossaryProjection {
     strict: bool,
-) -> Result<ReducedGlossaryState> {
-    let unique = sort_and_dedup(
-        events
-            .into_iter()
-            .filter(|e| model_of(&e.event_type).is_some()),
-    );
-    let Some(last) = unique.last() else {
-        return Ok(ReducedGlossaryState::default());
-    };
-    let mut st = ReducedGlossaryState {
-        event_count: unique.len() as u64,
-        last_processed_event_id: Some(last.event_id.clone()),
-        ..Default::default()
-    };
-    let mut check_ids: HashSet<&str> = HashSet::new();
-    let refuse = |e: &Event, reason: String| Error::Replay {
-        event_id: e.event_id.clone(),
-        reason,
-    };
-    for (i, e) in unique.iter().enumerate() {
-        let Some(model) = model_of(&e.event_type) else {
-            continue;
-        };
-        let p = match model.validate_object(&e.payload) {
-            Ok(Value::Object(p)) => p,
-            Ok(_) => continue,
-            Err(errors) => return Err(refuse(e, render_report(model.name, &errors))),
-        };
-        if i == 0 {
-            st.mission_id = s(&p, "mission_id");
+    st: ReducedGlossaryState,
+    check_ids: BTreeSet<String>,
+}
+
+impl GlossaryProjection {
+    /// An empty projection; `strict` refuses the log where the reference raises.
+    pub fn new(strict: bool) -> Self {
+        GlossaryProjection {
+            strict,
+            st: ReducedGlossaryState::default(),
+            check_ids: BTreeSet::new(),
         }
-        let mut anomaly =
+    }
+
+    fn apply_one(&mut self, event_id: &str, event_type: &str, item: &GlossaryItem) -> Result<()> {
+        let refuse = |reason: String| Error::Replay {
+            event_id: event_id.to_owned(),
+            reason,
+        };
+        let p = match &item.payload {
+            Ok(p) => p.clone(),
+            Err(report) => return Err(refuse(report.clone())),
+        };
+        if self.st.event_count == 1 {
+            self.st.mission_id = s(&p, "mission_id");
+        }
+        let strict = self.strict;
+        let anomaly =
             |st: &mut ReducedGlossaryState, strict_msg: String, reason: String| -> Result<()> {
                 if strict {
-                    return Err(refuse(e, strict_msg));
+                    return Err(refuse(strict_msg));
                 }
                 st.anomalies.push(GlossaryAnomaly {
-                    event_id: e.event_id.clone(),
-                    event_type: e.event_type.clone(),
+                    event_id: event_id.to_owned(),
+                    event_type: event_type.to_owned(),
                     reason,
                 });
                 Ok(())
             };
-        let check_scope =
-            |st: &mut ReducedGlossaryState,
-             anomaly: &mut dyn FnMut(&mut ReducedGlossaryState, String, String) -> Result<()>|
-             -> Result<()> {
-                let scope = s(&p, "scope_id");
-                if !st.active_scopes.contains_key(&scope) {
-                    anomaly(
-                        st,
-                        format!(
-                            "Event {} references unactivated scope '{scope}'",
-                            e.event_id
-                        ),
-                        format!("References unactivated scope '{scope}'"),
-                    )?;
-                }
-                Ok(())
-            };
-        match e.event_type.as_str() {
+        let check_scope = |st: &mut ReducedGlossaryState| -> Result<()> {
+            let scope = s(&p, "scope_id");
+            if !st.active_scopes.contains_key(&scope) {
+                anomaly(
+                    st,
+                    format!("Event {event_id} references unactivated scope '{scope}'"),
+                    format!("References unactivated scope '{scope}'"),
+                )?;
+            }
+            Ok(())
+        };
+        let st = &mut self.st;
+        match event_type {
             GLOSSARY_SCOPE_ACTIVATED => {
                 st.active_scopes.insert(s(&p, "scope_id"), Value::Object(p));
             }
@@ -385,7 +398,7 @@ pub fn reduce_glossary_events<'a>(
                 st.strictness_history.push(Value::Object(p));
             }
             TERM_CANDIDATE_OBSERVED => {
-                check_scope(&mut st, &mut anomaly)?;
+                check_scope(st)?;
                 st.term_candidates
                     .entry(s(&p, "scope_id"))
                     .or_default()
@@ -394,7 +407,7 @@ pub fn reduce_glossary_events<'a>(
                     .push(Value::Object(p));
             }
             GLOSSARY_SENSE_UPDATED => {
-                check_scope(&mut st, &mut anomaly)?;
+                check_scope(st)?;
                 let (scope, term) = (s(&p, "scope_id"), s(&p, "term_surface"));
                 let observed = st
                     .term_candidates
@@ -402,10 +415,9 @@ pub fn reduce_glossary_events<'a>(
                     .is_some_and(|t| t.contains_key(&term));
                 if !observed {
                     anomaly(
-                        &mut st,
+                        st,
                         format!(
-                            "GlossarySenseUpdated for unobserved term '{term}' in event {}",
-                            e.event_id
+                            "GlossarySenseUpdated for unobserved term '{term}' in event {event_id}"
                         ),
                         format!("Sense update for unobserved term '{term}'"),
                     )?;
@@ -416,23 +428,22 @@ pub fn reduce_glossary_events<'a>(
                     .insert(term, Value::Object(p));
             }
             SEMANTIC_CHECK_EVALUATED => {
-                check_scope(&mut st, &mut anomaly)?;
+                check_scope(st)?;
                 st.semantic_checks.push(Value::Object(p));
-                check_ids.insert(e.event_id.as_str());
+                self.check_ids.insert(event_id.to_owned());
             }
             GLOSSARY_CLARIFICATION_REQUESTED => {
-                check_scope(&mut st, &mut anomaly)?;
+                check_scope(st)?;
                 let check = s(&p, "semantic_check_event_id");
-                if !check_ids.contains(check.as_str()) {
+                if !self.check_ids.contains(check.as_str()) {
                     anomaly(
-                        &mut st,
+                        st,
                         format!(
-                            "GlossaryClarificationRequested references unknown semantic check '{check}' in event {}",
-                            e.event_id
+                            "GlossaryClarificationRequested references unknown semantic check '{check}' in event {event_id}"
                         ),
                         format!("References unknown semantic check '{check}'"),
                     )?;
-                    continue;
+                    return Ok(());
                 }
                 let open = st
                     .clarifications
@@ -441,10 +452,9 @@ pub fn reduce_glossary_events<'a>(
                     .count();
                 if open >= 3 {
                     anomaly(
-                        &mut st,
+                        st,
                         format!(
-                            "Clarification burst cap exceeded for semantic check '{check}' in event {}",
-                            e.event_id
+                            "Clarification burst cap exceeded for semantic check '{check}' in event {event_id}"
                         ),
                         format!(
                             "Burst cap exceeded: >3 active clarifications for semantic check '{check}'"
@@ -452,7 +462,7 @@ pub fn reduce_glossary_events<'a>(
                     )?;
                 } else {
                     st.clarifications.push(ClarificationRecord {
-                        request_event_id: e.event_id.clone(),
+                        request_event_id: event_id.to_owned(),
                         semantic_check_event_id: check,
                         term: s(&p, "term"),
                         resolved: false,
@@ -469,13 +479,12 @@ pub fn reduce_glossary_events<'a>(
                 {
                     Some(c) => {
                         c.resolved = true;
-                        c.resolution_event_id = Some(e.event_id.clone());
+                        c.resolution_event_id = Some(event_id.to_owned());
                     }
                     None => anomaly(
-                        &mut st,
+                        st,
                         format!(
-                            "GlossaryClarificationResolved references unknown clarification '{target}' in event {}",
-                            e.event_id
+                            "GlossaryClarificationResolved references unknown clarification '{target}' in event {event_id}"
                         ),
                         format!("Resolution for unknown clarification '{target}'"),
                     )?,
@@ -483,6 +492,59 @@ pub fn reduce_glossary_events<'a>(
             }
             _ => st.generation_blocks.push(Value::Object(p)),
         }
+        Ok(())
     }
-    Ok(st)
+}
+
+impl Projection for GlossaryProjection {
+    type Item = GlossaryItem;
+    type State = ReducedGlossaryState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<GlossaryItem> {
+        let event_type = GLOSSARY_EVENT_TYPES
+            .iter()
+            .find(|t| **t == event.event_type)?;
+        let model = model_of(event_type)?;
+        let payload = match model.validate_json(event.payload) {
+            Ok(Json::Object(entries)) => Ok(entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_value()))
+                .collect()),
+            Ok(_) => Ok(Map::new()),
+            Err(errors) => Err(render_report(model.name, &errors)),
+        };
+        Some(GlossaryItem {
+            event_type: Cow::Borrowed(event_type),
+            payload,
+        })
+    }
+
+    fn apply(&mut self, events: &[Prepared<GlossaryItem>]) -> Result<()> {
+        for p in events {
+            self.st.event_count += 1;
+            self.st.last_processed_event_id = Some(p.event_id().to_owned());
+            self.apply_one(p.event_id(), &p.item.event_type, &p.item)?;
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedGlossaryState> {
+        Ok(self.st.clone())
+    }
+
+    fn into_state(self) -> Result<ReducedGlossaryState> {
+        Ok(self.st)
+    }
+}
+
+/// Replays glossary events (other types are ignored) into the glossary state: a full
+/// reduction with [`GlossaryProjection`]. The result equals the reference's.
+pub fn reduce_glossary_events<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+    strict: bool,
+) -> Result<ReducedGlossaryState> {
+    replay_all(
+        GlossaryProjection::new(strict),
+        prepare::<GlossaryProjection>(events),
+    )
 }

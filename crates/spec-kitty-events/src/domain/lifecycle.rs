@@ -1,16 +1,17 @@
 //! Mission lifecycle: catalog events, start, phases, rollbacks, completion and
 //! cancellation, and the lifecycle reducer.
 
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, IntTy, ModelDef, Ty};
-use crate::domain::status::{WP_STATUS_CHANGED, WpState, reduce_status_events};
-use crate::envelope::Event;
-use crate::ordering::sort_and_dedup;
+use crate::domain::status::{StatusItem, StatusProjection, WP_STATUS_CHANGED, WpState};
+use crate::envelope::{Event, EventRef};
+use crate::error::Result;
+use crate::json::Json;
+use crate::projection::{Prepared, Projection, prepare, replay_all};
 
 /// `MissionCreated` (catalog).
 pub const MISSION_CREATED: &str = "MissionCreated";
@@ -217,7 +218,7 @@ pub struct ReducedMissionState {
     /// Every phase entered, in order.
     pub phases_entered: Vec<String>,
     /// Work-package states, from the status reducer.
-    pub wp_states: IndexMap<String, WpState>,
+    pub wp_states: crate::FxIndexMap<String, WpState>,
     /// Issues met.
     pub anomalies: Vec<LifecycleAnomaly>,
     /// Distinct events processed (all types).
@@ -226,8 +227,9 @@ pub struct ReducedMissionState {
     pub last_processed_event_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Started {
+/// The `MissionStarted` data the reducer uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Started {
     mission_id: String,
     mission_type: String,
     initial_phase: String,
@@ -243,90 +245,213 @@ struct Rollback {
     target_phase: String,
 }
 
+/// A mission-level event as the lifecycle reducer keeps it: which one, and what its
+/// payload gave (`None` or `false`: the payload is invalid).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MissionEvent {
+    /// `MissionCreated` (catalog): only its validity matters.
+    Created(bool),
+    /// `MissionClosed` (catalog).
+    Closed(bool),
+    /// `MissionStarted`.
+    Started(Option<Started>),
+    /// `MissionCompleted`.
+    Completed(bool),
+    /// `MissionCancelled`.
+    Cancelled(bool),
+    /// `PhaseEntered`: the phase.
+    PhaseEntered(Option<String>),
+    /// `ReviewRollback`: the target phase.
+    Rollback(Option<String>),
+}
+
+impl MissionEvent {
+    fn of(event_type: &str, payload: &Json<'_>) -> Option<MissionEvent> {
+        let valid = |m: &ModelDef| m.validate_json(payload).is_ok();
+        Some(match event_type {
+            MISSION_CREATED => MissionEvent::Created(valid(&MISSION_CREATED_PAYLOAD)),
+            MISSION_CLOSED => MissionEvent::Closed(valid(&MISSION_CLOSED_PAYLOAD)),
+            MISSION_STARTED => MissionEvent::Started(MISSION_STARTED_PAYLOAD.parse(payload).ok()),
+            MISSION_COMPLETED => MissionEvent::Completed(valid(&MISSION_COMPLETED_PAYLOAD)),
+            MISSION_CANCELLED => MissionEvent::Cancelled(valid(&MISSION_CANCELLED_PAYLOAD)),
+            PHASE_ENTERED => MissionEvent::PhaseEntered(
+                PHASE_ENTERED_PAYLOAD
+                    .parse::<PhaseEntered>(payload)
+                    .ok()
+                    .map(|p| p.phase_name),
+            ),
+            REVIEW_ROLLBACK => MissionEvent::Rollback(
+                REVIEW_ROLLBACK_PAYLOAD
+                    .parse::<Rollback>(payload)
+                    .ok()
+                    .map(|p| p.target_phase),
+            ),
+            _ => return None,
+        })
+    }
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            MissionEvent::Created(_) => MISSION_CREATED,
+            MissionEvent::Closed(_) => MISSION_CLOSED,
+            MissionEvent::Started(_) => MISSION_STARTED,
+            MissionEvent::Completed(_) => MISSION_COMPLETED,
+            MissionEvent::Cancelled(_) => MISSION_CANCELLED,
+            MissionEvent::PhaseEntered(_) => PHASE_ENTERED,
+            MissionEvent::Rollback(_) => REVIEW_ROLLBACK,
+        }
+    }
+}
+
+/// What the lifecycle reducer keeps of an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LifecycleItem {
+    /// A mission-level event.
+    Mission(MissionEvent),
+    /// A work-package status change, for the embedded status reducer.
+    Wp(StatusItem),
+    /// Any other event: counted, not applied.
+    Other,
+}
+
+/// The lifecycle reducer as a [`Projection`].
+///
+/// Mission-level events are applied one Lamport clock at a time, each clock's events
+/// ordered so that a cancellation comes last (a cancel beats a concurrent phase change),
+/// then by event id; work-package events go through the embedded [`StatusProjection`],
+/// whose anomalies follow the mission's. Clock groups are whole in every batch, so any
+/// split at a clock boundary folds to the same state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleProjection {
+    state: ReducedMissionState,
+    wp: StatusProjection,
+}
+
 impl ReducedMissionState {
-    fn anomaly(&mut self, e: &Event, reason: impl Into<String>) {
+    fn anomaly(&mut self, event_id: &str, event_type: &str, reason: impl Into<String>) {
         self.anomalies.push(LifecycleAnomaly {
-            event_id: e.event_id.clone(),
-            event_type: e.event_type.clone(),
+            event_id: event_id.to_owned(),
+            event_type: event_type.to_owned(),
             reason: reason.into(),
         });
     }
 
-    fn invalid(&mut self, e: &Event) {
-        let reason = format!("Invalid {} payload", e.event_type);
-        self.anomaly(e, reason);
-    }
-
-    fn apply(&mut self, e: &Event) {
-        let valid = |m: &ModelDef| m.validate_object(&e.payload).is_ok();
-        match e.event_type.as_str() {
-            MISSION_CREATED if !valid(&MISSION_CREATED_PAYLOAD) => return self.invalid(e),
-            MISSION_CLOSED if !valid(&MISSION_CLOSED_PAYLOAD) => return self.invalid(e),
-            MISSION_CREATED | MISSION_CLOSED => return,
+    fn apply_mission(&mut self, event_id: &str, m: &MissionEvent) {
+        let etype = m.event_type();
+        let invalid = |s: &mut Self| s.anomaly(event_id, etype, format!("Invalid {etype} payload"));
+        match m {
+            MissionEvent::Created(false) | MissionEvent::Closed(false) => return invalid(self),
+            MissionEvent::Created(true) | MissionEvent::Closed(true) => return,
             _ => {}
         }
         if let Some(status @ (MissionStatus::Completed | MissionStatus::Cancelled)) =
             self.mission_status
         {
             return self.anomaly(
-                e,
+                event_id,
+                etype,
                 format!("Event after terminal state ({})", status.py_name()),
             );
         }
-        if e.event_type == MISSION_STARTED {
+        if let MissionEvent::Started(started) = m {
             if self.mission_id.is_some() {
-                return self.anomaly(e, "Duplicate MissionStarted (first one wins)");
+                return self.anomaly(event_id, etype, "Duplicate MissionStarted (first one wins)");
             }
-            match MISSION_STARTED_PAYLOAD.parse::<Started>(&e.payload) {
-                Ok(p) => {
-                    self.mission_id = Some(p.mission_id);
-                    self.mission_type = Some(p.mission_type);
+            match started {
+                Some(p) => {
+                    self.mission_id = Some(p.mission_id.clone());
+                    self.mission_type = Some(p.mission_type.clone());
                     self.mission_status = Some(MissionStatus::Active);
                     self.current_phase = Some(p.initial_phase.clone());
-                    self.phases_entered.push(p.initial_phase);
+                    self.phases_entered.push(p.initial_phase.clone());
                 }
-                Err(_) => self.invalid(e),
+                None => invalid(self),
             }
             return;
         }
         if self.mission_id.is_none() {
-            return self.anomaly(e, "Event before MissionStarted");
+            return self.anomaly(event_id, etype, "Event before MissionStarted");
         }
-        match e.event_type.as_str() {
-            PHASE_ENTERED => match PHASE_ENTERED_PAYLOAD.parse::<PhaseEntered>(&e.payload) {
-                Ok(p) => {
-                    self.current_phase = Some(p.phase_name.clone());
-                    self.phases_entered.push(p.phase_name);
-                }
-                Err(_) => self.invalid(e),
-            },
-            MISSION_COMPLETED if valid(&MISSION_COMPLETED_PAYLOAD) => {
-                self.mission_status = Some(MissionStatus::Completed)
+        match m {
+            MissionEvent::PhaseEntered(Some(phase)) | MissionEvent::Rollback(Some(phase)) => {
+                self.current_phase = Some(phase.clone());
+                self.phases_entered.push(phase.clone());
             }
-            MISSION_CANCELLED if valid(&MISSION_CANCELLED_PAYLOAD) => {
-                self.mission_status = Some(MissionStatus::Cancelled)
-            }
-            MISSION_COMPLETED | MISSION_CANCELLED => self.invalid(e),
-            REVIEW_ROLLBACK => match REVIEW_ROLLBACK_PAYLOAD.parse::<Rollback>(&e.payload) {
-                Ok(p) => {
-                    self.current_phase = Some(p.target_phase.clone());
-                    self.phases_entered.push(p.target_phase);
-                }
-                Err(_) => self.invalid(e),
-            },
-            _ => {}
+            MissionEvent::Completed(true) => self.mission_status = Some(MissionStatus::Completed),
+            MissionEvent::Cancelled(true) => self.mission_status = Some(MissionStatus::Cancelled),
+            _ => invalid(self),
         }
     }
 }
 
-/// Replays lifecycle events into the projected mission state.
-///
-/// Events are sorted into replay order and deduplicated; mission-level events are applied
-/// one Lamport clock at a time, each clock's events ordered so that a cancellation comes
-/// last (a cancel beats a concurrent phase change), then by event id. Work-package events
-/// go through [`reduce_status_events`]; their anomalies are reported here too. Events
-/// before `MissionStarted` or after a terminal state, duplicate starts and malformed
-/// payloads become anomalies. The result equals the reference's.
+impl Projection for LifecycleProjection {
+    type Item = LifecycleItem;
+    type State = ReducedMissionState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<LifecycleItem> {
+        Some(if event.event_type == WP_STATUS_CHANGED {
+            LifecycleItem::Wp(StatusItem::of(&event.event_id, event.payload))
+        } else {
+            match MissionEvent::of(&event.event_type, event.payload) {
+                Some(m) => LifecycleItem::Mission(m),
+                None => LifecycleItem::Other,
+            }
+        })
+    }
+
+    fn apply(&mut self, events: &[Prepared<LifecycleItem>]) -> Result<()> {
+        let Some(last) = events.last() else {
+            return Ok(());
+        };
+        self.state.event_count += events.len() as u64;
+        self.state.last_processed_event_id = Some(last.event_id().to_owned());
+        let mut groups: BTreeMap<u64, Vec<(&Prepared<LifecycleItem>, &MissionEvent)>> =
+            BTreeMap::new();
+        for p in events {
+            if let LifecycleItem::Mission(m) = &p.item {
+                groups.entry(p.lamport_clock()).or_default().push((p, m));
+            }
+        }
+        for group in groups.values_mut() {
+            group.sort_by(|(a, am), (b, bm)| {
+                let cancel = |m: &MissionEvent| matches!(m, MissionEvent::Cancelled(_));
+                (cancel(am), a.event_id()).cmp(&(cancel(bm), b.event_id()))
+            });
+            for (p, m) in group.iter() {
+                self.state.apply_mission(p.event_id(), m);
+            }
+        }
+        self.wp
+            .apply_items(events.iter().filter_map(|p| match &p.item {
+                LifecycleItem::Wp(item) => Some((&p.key, item)),
+                _ => None,
+            }));
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedMissionState> {
+        self.clone().into_state()
+    }
+
+    fn into_state(self) -> Result<ReducedMissionState> {
+        let mut state = self.state;
+        let wp = self.wp.into_state()?;
+        for a in wp.anomalies {
+            state.anomalies.push(LifecycleAnomaly {
+                event_id: a.event_id,
+                event_type: WP_STATUS_CHANGED.to_owned(),
+                reason: format!("WP {}: {}", a.wp_id, a.reason),
+            });
+        }
+        state.wp_states = wp.wp_states;
+        Ok(state)
+    }
+}
+
+/// Replays lifecycle events into the projected mission state: a full reduction with
+/// [`LifecycleProjection`]. Events before `MissionStarted` or after a terminal state,
+/// duplicate starts and malformed payloads become anomalies. The result equals the
+/// reference's.
 ///
 /// ```
 /// use spec_kitty_events::domain::lifecycle::reduce_lifecycle_events;
@@ -337,41 +462,9 @@ impl ReducedMissionState {
 pub fn reduce_lifecycle_events<'a>(
     events: impl IntoIterator<Item = &'a Event>,
 ) -> ReducedMissionState {
-    let unique = sort_and_dedup(events);
-    let mut state = ReducedMissionState {
-        event_count: unique.len() as u64,
-        ..ReducedMissionState::default()
-    };
-    state.last_processed_event_id = unique.last().map(|e| e.event_id.clone());
-    let mut groups: BTreeMap<u64, Vec<&Event>> = BTreeMap::new();
-    for e in unique
-        .iter()
-        .filter(|e| MISSION_EVENT_TYPES.contains(&e.event_type.as_str()))
-    {
-        groups.entry(e.lamport_clock).or_default().push(e);
-    }
-    for group in groups.values_mut() {
-        group.sort_by(|a, b| {
-            let key = |e: &Event| (e.event_type == MISSION_CANCELLED, e.event_id.clone());
-            key(a).cmp(&key(b))
-        });
-        for e in group.iter() {
-            state.apply(e);
-        }
-    }
-    let wp = reduce_status_events(
-        unique
-            .iter()
-            .copied()
-            .filter(|e| e.event_type == WP_STATUS_CHANGED),
-    );
-    for a in wp.anomalies {
-        state.anomalies.push(LifecycleAnomaly {
-            event_id: a.event_id,
-            event_type: WP_STATUS_CHANGED.to_owned(),
-            reason: format!("WP {}: {}", a.wp_id, a.reason),
-        });
-    }
-    state.wp_states = wp.wp_states;
-    state
+    replay_all(
+        LifecycleProjection::default(),
+        prepare::<LifecycleProjection>(events),
+    )
+    .unwrap_or_default()
 }

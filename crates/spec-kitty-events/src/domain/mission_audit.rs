@@ -9,8 +9,11 @@ use crate::contract::{Field, IntTy, ModelDef, SeqKind, Ty, render_report};
 use crate::domain::dossier::{
     CONTENT_HASH_REF, ContentHashRef, PROVENANCE_REF, ProvenanceRef, parse_with, py_str_repr,
 };
-use crate::envelope::Event;
+use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
+use crate::json::Json;
+use crate::projection::{Prepared, Projection, prepare, replay_all};
+use std::borrow::Cow;
 
 /// The audit contract's own version.
 pub const AUDIT_SCHEMA_VERSION: &str = "2.5.0";
@@ -406,13 +409,6 @@ impl Default for ReducedMissionAuditState {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(model: &ModelDef, e: &Event) -> Result<T> {
-    parse_with(model, &e.payload).map_err(|errors| Error::Replay {
-        event_id: e.event_id.clone(),
-        reason: render_report(model.name, &errors),
-    })
-}
-
 impl ReducedMissionAuditState {
     fn identify(
         &mut self,
@@ -432,50 +428,89 @@ impl ReducedMissionAuditState {
     }
 }
 
-/// Replays mission audit events into the state of the audit.
+/// A mission audit payload, validated once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AuditPayload {
+    /// `MissionAuditRequested`.
+    Requested(Box<MissionAuditRequestedPayload>),
+    /// `MissionAuditStarted`.
+    Started(Box<MissionAuditStartedPayload>),
+    /// `MissionAuditDecisionRequested`.
+    DecisionRequested(Box<MissionAuditDecisionRequestedPayload>),
+    /// `MissionAuditCompleted`.
+    Completed(Box<MissionAuditCompletedPayload>),
+    /// `MissionAuditFailed`.
+    Failed(Box<MissionAuditFailedPayload>),
+}
+
+/// What the mission audit reducer keeps of an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AuditItem {
+    /// An audit event: its type, and its payload or the validation report that refuses
+    /// the log when the event is reached.
+    Audit(Cow<'static, str>, std::result::Result<AuditPayload, String>),
+    /// Any other event: counted only.
+    Other,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(
+    model: &ModelDef,
+    raw: &Json<'_>,
+) -> std::result::Result<Box<T>, String> {
+    parse_with(model, raw)
+        .map(Box::new)
+        .map_err(|errors| render_report(model.name, &errors))
+}
+
+/// The mission audit reducer as a [`Projection`].
 ///
-/// Every event is sorted into replay order and deduplicated first (`event_count` counts
-/// them all), then the audit events are folded: events after a terminal event and events
-/// before the request become anomalies (the latter are still applied); a repeated
-/// decision id is an anomaly. An audit event whose payload does not validate refuses the
-/// whole log with [`Error::Replay`].
-pub fn reduce_mission_audit_events<'a>(
-    events: impl IntoIterator<Item = &'a Event>,
-) -> Result<ReducedMissionAuditState> {
-    let unique = crate::ordering::sort_and_dedup(events);
-    let mut s = ReducedMissionAuditState {
-        event_count: unique.len() as u64,
-        ..ReducedMissionAuditState::default()
-    };
-    let mut requested_seen = false;
-    let mut terminal_seen = false;
-    for e in unique
-        .iter()
-        .filter(|e| MISSION_AUDIT_EVENT_TYPES.contains(&e.event_type.as_str()))
-    {
-        let etype = e.event_type.as_str();
-        if terminal_seen {
+/// Every event counts (`event_count`); audit events are folded: events after a terminal
+/// event and events before the request become anomalies (the latter are still applied);
+/// a repeated decision id is an anomaly. An audit event whose payload does not validate
+/// refuses the log with [`Error::Replay`] when it is reached. The fold is event by event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MissionAuditProjection {
+    st: ReducedMissionAuditState,
+    requested_seen: bool,
+    terminal_seen: bool,
+}
+
+impl MissionAuditProjection {
+    fn apply_one(
+        &mut self,
+        event_id: &str,
+        etype: &str,
+        payload: &std::result::Result<AuditPayload, String>,
+    ) -> Result<()> {
+        let s = &mut self.st;
+        if self.terminal_seen {
             s.anomalies.push(MissionAuditAnomaly {
                 kind: "event_after_terminal".to_owned(),
-                event_id: e.event_id.clone(),
+                event_id: event_id.to_owned(),
                 message: format!("Event {} arrived after terminal state", py_str_repr(etype)),
             });
-            continue;
+            return Ok(());
         }
-        if !requested_seen && etype != MISSION_AUDIT_REQUESTED {
+        if !self.requested_seen && etype != MISSION_AUDIT_REQUESTED {
             s.anomalies.push(MissionAuditAnomaly {
                 kind: "event_before_requested".to_owned(),
-                event_id: e.event_id.clone(),
+                event_id: event_id.to_owned(),
                 message: format!(
                     "Event {} arrived before MissionAuditRequested",
                     py_str_repr(etype)
                 ),
             });
         }
-        match etype {
-            MISSION_AUDIT_REQUESTED => {
-                requested_seen = true;
-                let p: MissionAuditRequestedPayload = parse(&MISSION_AUDIT_REQUESTED_PAYLOAD, e)?;
+        if etype == MISSION_AUDIT_REQUESTED {
+            self.requested_seen = true;
+        }
+        let payload = payload.as_ref().map_err(|reason| Error::Replay {
+            event_id: event_id.to_owned(),
+            reason: reason.clone(),
+        })?;
+        match payload {
+            AuditPayload::Requested(p) => {
+                let p = p.as_ref().clone();
                 s.mission_id = Some(p.mission_id);
                 s.run_id = Some(p.run_id);
                 s.mission_slug = Some(p.mission_slug);
@@ -485,9 +520,8 @@ pub fn reduce_mission_audit_events<'a>(
                 s.enforcement_mode = Some(p.enforcement_mode);
                 s.audit_scope = Some(p.audit_scope);
             }
-            MISSION_AUDIT_STARTED => {
-                let p: MissionAuditStartedPayload = parse(&MISSION_AUDIT_STARTED_PAYLOAD, e)?;
-                s.audit_scope_hash = Some(p.audit_scope_hash);
+            AuditPayload::Started(p) => {
+                s.audit_scope_hash = Some(p.audit_scope_hash.clone());
                 if s.mission_id.as_deref().is_none_or(str::is_empty) {
                     s.mission_id = None;
                 }
@@ -500,16 +534,14 @@ pub fn reduce_mission_audit_events<'a>(
                 );
                 s.audit_status = AuditStatus::Running;
             }
-            MISSION_AUDIT_DECISION_REQUESTED => {
-                let p: MissionAuditDecisionRequestedPayload =
-                    parse(&MISSION_AUDIT_DECISION_REQUESTED_PAYLOAD, e)?;
+            AuditPayload::DecisionRequested(p) => {
                 if s.pending_decisions
                     .iter()
                     .any(|d| d.decision_id == p.decision_id)
                 {
                     s.anomalies.push(MissionAuditAnomaly {
                         kind: "duplicate_decision_id".to_owned(),
-                        event_id: e.event_id.clone(),
+                        event_id: event_id.to_owned(),
                         message: format!("Duplicate decision_id: {}", py_str_repr(&p.decision_id)),
                     });
                 } else {
@@ -529,8 +561,8 @@ pub fn reduce_mission_audit_events<'a>(
                 );
                 s.audit_status = AuditStatus::AwaitingDecision;
             }
-            MISSION_AUDIT_COMPLETED => {
-                let p: MissionAuditCompletedPayload = parse(&MISSION_AUDIT_COMPLETED_PAYLOAD, e)?;
+            AuditPayload::Completed(p) => {
+                let p = p.as_ref().clone();
                 s.identify(
                     &p.mission_id,
                     &p.run_id,
@@ -545,10 +577,10 @@ pub fn reduce_mission_audit_events<'a>(
                 s.summary = Some(p.summary);
                 s.pending_decisions.clear();
                 s.audit_status = AuditStatus::Completed;
-                terminal_seen = true;
+                self.terminal_seen = true;
             }
-            MISSION_AUDIT_FAILED => {
-                let p: MissionAuditFailedPayload = parse(&MISSION_AUDIT_FAILED_PAYLOAD, e)?;
+            AuditPayload::Failed(p) => {
+                let p = p.as_ref().clone();
                 s.identify(
                     &p.mission_id,
                     &p.run_id,
@@ -561,10 +593,70 @@ pub fn reduce_mission_audit_events<'a>(
                 s.partial_artifact_ref = p.partial_artifact_ref;
                 s.pending_decisions.clear();
                 s.audit_status = AuditStatus::Failed;
-                terminal_seen = true;
+                self.terminal_seen = true;
             }
-            _ => {}
         }
+        Ok(())
     }
-    Ok(s)
+}
+
+impl Projection for MissionAuditProjection {
+    type Item = AuditItem;
+    type State = ReducedMissionAuditState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<AuditItem> {
+        let raw = event.payload;
+        let Some(etype) = MISSION_AUDIT_EVENT_TYPES
+            .iter()
+            .find(|t| **t == event.event_type)
+        else {
+            return Some(AuditItem::Other);
+        };
+        let payload = match *etype {
+            MISSION_AUDIT_REQUESTED => {
+                parse(&MISSION_AUDIT_REQUESTED_PAYLOAD, raw).map(AuditPayload::Requested)
+            }
+            MISSION_AUDIT_STARTED => {
+                parse(&MISSION_AUDIT_STARTED_PAYLOAD, raw).map(AuditPayload::Started)
+            }
+            MISSION_AUDIT_DECISION_REQUESTED => {
+                parse(&MISSION_AUDIT_DECISION_REQUESTED_PAYLOAD, raw)
+                    .map(AuditPayload::DecisionRequested)
+            }
+            MISSION_AUDIT_COMPLETED => {
+                parse(&MISSION_AUDIT_COMPLETED_PAYLOAD, raw).map(AuditPayload::Completed)
+            }
+            _ => parse(&MISSION_AUDIT_FAILED_PAYLOAD, raw).map(AuditPayload::Failed),
+        };
+        Some(AuditItem::Audit(Cow::Borrowed(etype), payload))
+    }
+
+    fn apply(&mut self, events: &[Prepared<AuditItem>]) -> Result<()> {
+        self.st.event_count += events.len() as u64;
+        for p in events {
+            if let AuditItem::Audit(etype, payload) = &p.item {
+                self.apply_one(p.event_id(), etype, payload)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedMissionAuditState> {
+        Ok(self.st.clone())
+    }
+
+    fn into_state(self) -> Result<ReducedMissionAuditState> {
+        Ok(self.st)
+    }
+}
+
+/// Replays mission audit events into the state of the audit: a full reduction with
+/// [`MissionAuditProjection`].
+pub fn reduce_mission_audit_events<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Result<ReducedMissionAuditState> {
+    replay_all(
+        MissionAuditProjection::default(),
+        prepare::<MissionAuditProjection>(events),
+    )
 }

@@ -8,7 +8,10 @@ use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, ModelDef, SeqKind, StrTy, Ty};
 use crate::domain::dossier::parse_with;
-use crate::envelope::Event;
+use crate::envelope::{Event, EventRef};
+use crate::error::Result;
+use crate::json::Json;
+use crate::projection::{Prepared, Projection, prepare, replay_all};
 
 /// Event type: a mission run started.
 pub const MISSION_RUN_STARTED: &str = "MissionRunStarted";
@@ -295,38 +298,97 @@ impl MissionRunStatus {
     }
 }
 
-/// Replays mission-next events into the state of the run.
+/// A mission-next payload, validated once (`None`: it does not satisfy its contract).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MissionNextPayload {
+    /// `MissionRunStarted`.
+    Started(Option<MissionRunStartedPayload>),
+    /// `NextStepPlanned` (reserved; skipped).
+    Planned,
+    /// `NextStepIssued`.
+    Issued(Option<NextStepIssuedPayload>),
+    /// `NextStepAutoCompleted`.
+    AutoCompleted(Option<NextStepAutoCompletedPayload>),
+    /// `DecisionInputRequested`.
+    DecisionRequested(Option<DecisionInputRequestedPayload>),
+    /// `DecisionInputAnswered`.
+    DecisionAnswered(Option<DecisionInputAnsweredPayload>),
+    /// `MissionRunCompleted`.
+    Completed(Option<MissionRunCompletedPayload>),
+}
+
+impl MissionNextPayload {
+    fn of(event_type: &str, raw: &Json<'_>) -> Option<MissionNextPayload> {
+        use MissionNextPayload as P;
+        Some(match event_type {
+            MISSION_RUN_STARTED => P::Started(parse_with(&MISSION_RUN_STARTED_PAYLOAD, raw).ok()),
+            NEXT_STEP_PLANNED => P::Planned,
+            NEXT_STEP_ISSUED => P::Issued(parse_with(&NEXT_STEP_ISSUED_PAYLOAD, raw).ok()),
+            NEXT_STEP_AUTO_COMPLETED => {
+                P::AutoCompleted(parse_with(&NEXT_STEP_AUTO_COMPLETED_PAYLOAD, raw).ok())
+            }
+            DECISION_INPUT_REQUESTED => {
+                P::DecisionRequested(parse_with(&DECISION_INPUT_REQUESTED_PAYLOAD, raw).ok())
+            }
+            DECISION_INPUT_ANSWERED => {
+                P::DecisionAnswered(parse_with(&DECISION_INPUT_ANSWERED_PAYLOAD, raw).ok())
+            }
+            MISSION_RUN_COMPLETED => {
+                P::Completed(parse_with(&MISSION_RUN_COMPLETED_PAYLOAD, raw).ok())
+            }
+            _ => return None,
+        })
+    }
+
+    fn event_type(&self) -> &'static str {
+        use MissionNextPayload as P;
+        match self {
+            P::Started(_) => MISSION_RUN_STARTED,
+            P::Planned => NEXT_STEP_PLANNED,
+            P::Issued(_) => NEXT_STEP_ISSUED,
+            P::AutoCompleted(_) => NEXT_STEP_AUTO_COMPLETED,
+            P::DecisionRequested(_) => DECISION_INPUT_REQUESTED,
+            P::DecisionAnswered(_) => DECISION_INPUT_ANSWERED,
+            P::Completed(_) => MISSION_RUN_COMPLETED,
+        }
+    }
+
+    /// The run the (valid) payload names, for the events that must match the run.
+    fn run_id(&self) -> Option<&str> {
+        use MissionNextPayload as P;
+        match self {
+            P::Issued(Some(p)) => Some(&p.run_id),
+            P::AutoCompleted(Some(p)) => Some(&p.run_id),
+            P::DecisionRequested(Some(p)) => Some(&p.run_id),
+            P::DecisionAnswered(Some(p)) => Some(&p.run_id),
+            P::Completed(Some(p)) => Some(&p.run_id),
+            _ => None,
+        }
+    }
+}
+
+/// The mission-next reducer as a [`Projection`]: the state of one run.
 ///
-/// Other event types are ignored; events are sorted into replay order and deduplicated.
 /// The first valid `MissionRunStarted` fixes the run; events before it, after completion,
 /// for another run or with an invalid payload become anomalies. `NextStepPlanned` is
-/// reserved and skipped (it still counts). `event_count` counts distinct mission-next
-/// events.
-pub fn reduce_mission_next_events<'a>(
-    events: impl IntoIterator<Item = &'a Event>,
-) -> ReducedMissionRunState {
-    let unique = crate::ordering::sort_and_dedup(
-        events
-            .into_iter()
-            .filter(|e| MISSION_NEXT_EVENT_TYPES.contains(&e.event_type.as_str())),
-    );
-    let Some(last) = unique.last() else {
-        return ReducedMissionRunState::default();
-    };
-    let mut s = ReducedMissionRunState {
-        event_count: unique.len() as u64,
-        last_processed_event_id: Some(last.event_id.clone()),
-        ..ReducedMissionRunState::default()
-    };
-    for e in &unique {
-        let etype = e.event_type.as_str();
+/// reserved and skipped (it still counts). The fold is event by event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MissionNextProjection {
+    st: ReducedMissionRunState,
+}
+
+impl MissionNextProjection {
+    fn apply_one(&mut self, event_id: &str, payload: &MissionNextPayload) {
+        use MissionNextPayload as P;
+        let s = &mut self.st;
+        let etype = payload.event_type();
         let anomaly = |reason: String| MissionNextAnomaly {
-            event_id: e.event_id.clone(),
-            event_type: e.event_type.clone(),
+            event_id: event_id.to_owned(),
+            event_type: etype.to_owned(),
             reason,
         };
-        if etype == NEXT_STEP_PLANNED {
-            continue;
+        if let P::Planned = payload {
+            return;
         }
         if let Some(status) = s.run_status.filter(|st| st.is_terminal()) {
             let reason = if etype == MISSION_RUN_COMPLETED {
@@ -335,101 +397,107 @@ pub fn reduce_mission_next_events<'a>(
                 format!("Event after terminal state ({})", status.py_name())
             };
             s.anomalies.push(anomaly(reason));
-            continue;
+            return;
         }
-        let raw = &e.payload;
         let invalid = || anomaly(format!("Invalid {etype} payload"));
-        if etype == MISSION_RUN_STARTED {
+        if let P::Started(started) = payload {
             if s.run_id.is_some() {
                 s.anomalies.push(anomaly(
                     "Duplicate MissionRunStarted (first one wins)".to_owned(),
                 ));
-                continue;
+                return;
             }
-            match parse_with::<MissionRunStartedPayload>(&MISSION_RUN_STARTED_PAYLOAD, raw) {
-                Ok(p) => {
-                    s.run_id = Some(p.run_id);
-                    s.mission_type = Some(p.mission_type);
+            match started {
+                Some(p) => {
+                    s.run_id = Some(p.run_id.clone());
+                    s.mission_type = Some(p.mission_type.clone());
                     s.run_status = Some(MissionRunStatus::Running);
                 }
-                Err(_) => s.anomalies.push(invalid()),
+                None => s.anomalies.push(invalid()),
             }
-            continue;
+            return;
         }
         let Some(run) = s.run_id.clone() else {
             s.anomalies
                 .push(anomaly("Event before MissionRunStarted".to_owned()));
-            continue;
+            return;
         };
-        let mismatch =
-            |got: &str| anomaly(format!("run_id mismatch: expected '{run}', got '{got}'"));
-        match etype {
-            NEXT_STEP_ISSUED => {
-                match parse_with::<NextStepIssuedPayload>(&NEXT_STEP_ISSUED_PAYLOAD, raw) {
-                    Err(_) => s.anomalies.push(invalid()),
-                    Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
-                    Ok(p) => s.current_step_id = Some(p.step_id),
+        let Some(got) = payload.run_id() else {
+            s.anomalies.push(invalid());
+            return;
+        };
+        if got != run {
+            s.anomalies.push(anomaly(format!(
+                "run_id mismatch: expected '{run}', got '{got}'"
+            )));
+            return;
+        }
+        match payload {
+            P::Issued(Some(p)) => s.current_step_id = Some(p.step_id.clone()),
+            P::AutoCompleted(Some(p)) => {
+                if s.current_step_id.as_deref() == Some(p.step_id.as_str()) {
+                    s.current_step_id = None;
+                }
+                if !s.completed_steps.contains(&p.step_id) {
+                    s.completed_steps.push(p.step_id.clone());
                 }
             }
-            NEXT_STEP_AUTO_COMPLETED => {
-                match parse_with::<NextStepAutoCompletedPayload>(
-                    &NEXT_STEP_AUTO_COMPLETED_PAYLOAD,
-                    raw,
-                ) {
-                    Err(_) => s.anomalies.push(invalid()),
-                    Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
-                    Ok(p) => {
-                        if s.current_step_id.as_deref() == Some(p.step_id.as_str()) {
-                            s.current_step_id = None;
-                        }
-                        if !s.completed_steps.contains(&p.step_id) {
-                            s.completed_steps.push(p.step_id);
-                        }
-                    }
+            P::DecisionRequested(Some(p)) => {
+                if s.pending_decisions.contains_key(&p.decision_id) {
+                    s.anomalies.push(anomaly(format!(
+                        "Duplicate decision request '{}'",
+                        p.decision_id
+                    )));
+                } else {
+                    s.pending_decisions.insert(p.decision_id.clone(), p.clone());
                 }
             }
-            DECISION_INPUT_REQUESTED => {
-                match parse_with::<DecisionInputRequestedPayload>(
-                    &DECISION_INPUT_REQUESTED_PAYLOAD,
-                    raw,
-                ) {
-                    Err(_) => s.anomalies.push(invalid()),
-                    Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
-                    Ok(p) => {
-                        if s.pending_decisions.contains_key(&p.decision_id) {
-                            s.anomalies.push(anomaly(format!(
-                                "Duplicate decision request '{}'",
-                                p.decision_id
-                            )));
-                        } else {
-                            s.pending_decisions.insert(p.decision_id.clone(), p);
-                        }
-                    }
-                }
+            P::DecisionAnswered(Some(p)) => {
+                s.pending_decisions.shift_remove(&p.decision_id);
+                s.answered_decisions
+                    .insert(p.decision_id.clone(), p.clone());
             }
-            DECISION_INPUT_ANSWERED => {
-                match parse_with::<DecisionInputAnsweredPayload>(
-                    &DECISION_INPUT_ANSWERED_PAYLOAD,
-                    raw,
-                ) {
-                    Err(_) => s.anomalies.push(invalid()),
-                    Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
-                    Ok(p) => {
-                        s.pending_decisions.shift_remove(&p.decision_id);
-                        s.answered_decisions.insert(p.decision_id.clone(), p);
-                    }
-                }
-            }
-            MISSION_RUN_COMPLETED => {
-                match parse_with::<MissionRunCompletedPayload>(&MISSION_RUN_COMPLETED_PAYLOAD, raw)
-                {
-                    Err(_) => s.anomalies.push(invalid()),
-                    Ok(p) if p.run_id != run => s.anomalies.push(mismatch(&p.run_id)),
-                    Ok(_) => s.run_status = Some(MissionRunStatus::Completed),
-                }
-            }
+            P::Completed(Some(_)) => s.run_status = Some(MissionRunStatus::Completed),
             _ => {}
         }
     }
-    s
+}
+
+impl Projection for MissionNextProjection {
+    type Item = MissionNextPayload;
+    type State = ReducedMissionRunState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<MissionNextPayload> {
+        MissionNextPayload::of(&event.event_type, event.payload)
+    }
+
+    fn apply(&mut self, events: &[Prepared<MissionNextPayload>]) -> Result<()> {
+        for p in events {
+            self.st.event_count += 1;
+            self.st.last_processed_event_id = Some(p.event_id().to_owned());
+            self.apply_one(p.event_id(), &p.item);
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedMissionRunState> {
+        Ok(self.st.clone())
+    }
+
+    fn into_state(self) -> Result<ReducedMissionRunState> {
+        Ok(self.st)
+    }
+}
+
+/// Replays mission-next events into the state of the run (other event types are
+/// ignored): a full reduction with [`MissionNextProjection`]. `event_count` counts
+/// distinct mission-next events.
+pub fn reduce_mission_next_events<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> ReducedMissionRunState {
+    replay_all(
+        MissionNextProjection::default(),
+        prepare::<MissionNextProjection>(events),
+    )
+    .unwrap_or_default()
 }

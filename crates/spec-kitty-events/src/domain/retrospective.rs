@@ -1,10 +1,10 @@
 //! Retrospectives: terminal signals that a mission's retrospective ran or was skipped.
 
-use serde_json::Value;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, ModelDef, Ty};
 use crate::domain::dossier::PROVENANCE_REF;
+use crate::json::Json;
 
 fn digits(s: &str) -> Option<u32> {
     (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
@@ -124,11 +124,11 @@ pub fn is_python_isoformat(s: &str) -> bool {
     }
 }
 
-fn check_timestamp(v: &Value) -> Result<Option<Value>, String> {
-    if let Value::String(s) = v {
+fn check_timestamp(v: &Json<'_>) -> Result<Option<Json<'static>>, String> {
+    if let Json::Str(s) = v {
         let normalized = match s.strip_suffix('Z') {
             Some(head) => format!("{head}+00:00"),
-            None => s.clone(),
+            None => s.to_string(),
         };
         if !is_python_isoformat(&normalized) {
             return Err(format!("Invalid isoformat string: '{s}'"));

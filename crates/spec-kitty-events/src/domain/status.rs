@@ -1,13 +1,18 @@
 //! Work-package status: lanes, transitions, evidence and the status reducer.
 
-use indexmap::IndexMap;
+use crate::FxIndexMap;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::{Arc, LazyLock};
 
-use crate::contract::{Field, ModelDef, SeqKind, Ty, render_report};
-use crate::envelope::Event;
+use crate::contract::{Field, FieldError, ModelDef, SeqKind, Ty, render_report};
+use crate::envelope::{Event, EventRef};
+use crate::error::Result;
+use crate::json::Json;
+use crate::json::JsonDeserializer;
+use crate::ordering::OrderKey;
+use crate::projection::{Prepared, Projection, prepare, replay_all};
 use crate::timestamp::Timestamp;
 
 /// The event type of a lane transition.
@@ -118,10 +123,10 @@ pub fn normalize_lane(s: &str) -> Option<Lane> {
     Lane::from_value(s).or_else(|| LANE_ALIASES.iter().find(|(a, _)| *a == s).map(|(_, l)| *l))
 }
 
-fn lane_alias(v: &Value) -> Result<Option<Value>, String> {
+fn lane_alias(v: &Json<'_>) -> Result<Option<Json<'static>>, String> {
     Ok(v.as_str()
         .and_then(|s| LANE_ALIASES.iter().find(|(a, _)| *a == s))
-        .map(|(_, lane)| Value::String(lane.as_str().to_owned())))
+        .map(|(_, lane)| Json::str(lane.as_str())))
 }
 
 /// Evidence of repository changes.
@@ -197,28 +202,28 @@ pub static FORCE_METADATA: LazyLock<Arc<ModelDef>> = LazyLock::new(|| {
     .build()
 });
 
-fn check_actor(v: &Value) -> Result<(), String> {
+fn check_actor(v: &Json<'_>) -> Result<(), String> {
     match v {
-        Value::String(s) if s.trim().is_empty() => Err("actor string must be non-empty".into()),
-        Value::Object(m) if m.is_empty() => Err("actor dict must be non-empty".into()),
+        Json::Str(s) if s.trim().is_empty() => Err("actor string must be non-empty".into()),
+        Json::Object(m) if m.is_empty() => Err("actor dict must be non-empty".into()),
         _ => Ok(()),
     }
 }
 
-fn is_blank(v: Option<&Value>) -> bool {
+fn is_blank(v: Option<&Json<'_>>) -> bool {
     match v {
-        None | Some(Value::Null) => true,
-        Some(Value::String(s)) => s.trim().is_empty(),
+        None | Some(Json::Null) => true,
+        Some(Json::Str(s)) => s.trim().is_empty(),
         Some(_) => false,
     }
 }
 
-fn check_transition_rules(v: &Value) -> Result<(), String> {
-    if v.get("force") == Some(&Value::Bool(true)) && is_blank(v.get("reason")) {
+fn check_transition_rules(v: &Json<'_>) -> Result<(), String> {
+    if v.get("force") == Some(&Json::Bool(true)) && is_blank(v.get("reason")) {
         return Err("force=True requires a non-empty reason".into());
     }
-    let to = v.get("to_lane").and_then(Value::as_str);
-    if matches!(to, Some("approved" | "done")) && v.get("evidence").is_none_or(Value::is_null) {
+    let to = v.get_str("to_lane");
+    if matches!(to, Some("approved" | "done")) && v.get("evidence").is_none_or(Json::is_null) {
         return Err("to_lane in {'approved', 'done'} requires evidence".into());
     }
     Ok(())
@@ -350,19 +355,13 @@ pub struct StatusTransitionPayload {
 
 impl StatusTransitionPayload {
     /// Validates a payload object (lane aliases resolved, unknown keys refused).
-    pub fn from_value(v: &Value) -> Result<Self, Vec<crate::contract::FieldError>> {
-        let normalized = STATUS_TRANSITION_PAYLOAD.validate(v)?;
-        serde_json::from_value(normalized)
-            .map_err(|e| vec![crate::contract::FieldError::new("internal", e.to_string())])
+    pub fn from_value(v: &Value) -> Result<Self, Vec<FieldError>> {
+        Self::from_json(&Json::from_value(v))
     }
 
-    /// Validates a payload object in place (see [`StatusTransitionPayload::from_value`]).
-    pub fn from_object(
-        m: &serde_json::Map<String, Value>,
-    ) -> Result<Self, Vec<crate::contract::FieldError>> {
-        let normalized = STATUS_TRANSITION_PAYLOAD.validate_object(m)?;
-        serde_json::from_value(normalized)
-            .map_err(|e| vec![crate::contract::FieldError::new("internal", e.to_string())])
+    /// Validates a parsed payload (see [`StatusTransitionPayload::from_value`]).
+    pub fn from_json(v: &Json<'_>) -> Result<Self, Vec<FieldError>> {
+        STATUS_TRANSITION_PAYLOAD.parse(v)
     }
 
     /// A display name for the actor: the string itself, or the first non-empty string of
@@ -420,32 +419,48 @@ fn allowed(from: Option<Lane>, to: Lane) -> bool {
 /// assert_eq!(validate_transition(&p), ["Transition Lane.PLANNED -> Lane.FOR_REVIEW is not allowed"]);
 /// ```
 pub fn validate_transition(p: &StatusTransitionPayload) -> Vec<String> {
+    let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
+    transition_violations(
+        p.from_lane,
+        p.to_lane,
+        p.force,
+        blank(&p.review_ref),
+        blank(&p.reason),
+    )
+}
+
+fn transition_violations(
+    from_lane: Option<Lane>,
+    to_lane: Lane,
+    force: bool,
+    review_ref_blank: bool,
+    reason_blank: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(from) = p.from_lane
+    if let Some(from) = from_lane
         && from.is_terminal()
-        && !p.force
+        && !force
     {
         out.push(format!("{from} is terminal; requires force=True to exit"));
     }
-    if !p.force {
-        let escape = matches!(p.to_lane, Lane::Blocked | Lane::Canceled)
-            && p.from_lane.is_some_and(|f| !f.is_terminal());
-        if !(allowed(p.from_lane, p.to_lane) || escape) {
+    if !force {
+        let escape = matches!(to_lane, Lane::Blocked | Lane::Canceled)
+            && from_lane.is_some_and(|f| !f.is_terminal());
+        if !(allowed(from_lane, to_lane) || escape) {
             out.push(format!(
                 "Transition {} -> {} is not allowed",
-                py_opt_lane(p.from_lane),
-                p.to_lane.py_name()
+                py_opt_lane(from_lane),
+                to_lane.py_name()
             ));
         }
     }
-    let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
-    if let Some(from @ (Lane::ForReview | Lane::Approved)) = p.from_lane
-        && matches!(p.to_lane, Lane::InProgress | Lane::Planned)
-        && blank(&p.review_ref)
+    if let Some(from @ (Lane::ForReview | Lane::Approved)) = from_lane
+        && matches!(to_lane, Lane::InProgress | Lane::Planned)
+        && review_ref_blank
     {
-        out.push(format!("{from} -> {} requires review_ref", p.to_lane));
+        out.push(format!("{from} -> {to_lane} requires review_ref"));
     }
-    if p.from_lane == Some(Lane::InProgress) && p.to_lane == Lane::Planned && blank(&p.reason) {
+    if from_lane == Some(Lane::InProgress) && to_lane == Lane::Planned && reason_blank {
         out.push("in_progress -> planned requires reason".into());
     }
     out
@@ -485,8 +500,9 @@ pub struct TransitionAnomaly {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ReducedStatus {
     /// State per work package, in first-transition order.
-    pub wp_states: IndexMap<String, WpState>,
-    /// Refused events, in processing order.
+    pub wp_states: FxIndexMap<String, WpState>,
+    /// Refused events: malformed payloads first, then refused transitions, each in
+    /// processing order.
     pub anomalies: Vec<TransitionAnomaly>,
     /// Distinct status events seen.
     pub event_count: u64,
@@ -494,128 +510,258 @@ pub struct ReducedStatus {
     pub last_processed_event_id: Option<String>,
 }
 
-fn safe_lane(v: Option<&Value>) -> Option<Lane> {
-    v.and_then(Value::as_str).and_then(normalize_lane)
+fn safe_lane(v: Option<&Json<'_>>) -> Option<Lane> {
+    v.and_then(Json::as_str).and_then(normalize_lane)
 }
 
-fn is_rollback(p: &StatusTransitionPayload) -> bool {
-    p.from_lane == Some(Lane::ForReview) && p.to_lane == Lane::InProgress && p.review_ref.is_some()
+/// A valid transition, as the status reducer keeps it: the lanes, and of the texts only
+/// what the rules ask of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    /// Work package.
+    pub wp_id: Box<str>,
+    /// Lane left.
+    pub from_lane: Option<Lane>,
+    /// Lane entered.
+    pub to_lane: Lane,
+    /// Whether the move was forced.
+    pub force: bool,
+    /// Whether a `review_ref` was given (a reviewer rollback needs one).
+    pub has_review_ref: bool,
+    /// Whether `review_ref` is missing or blank.
+    pub review_ref_blank: bool,
+    /// Whether `reason` is missing or blank.
+    pub reason_blank: bool,
+    /// Evidence, kept only for a move to `done` (the only state that shows it).
+    pub evidence: Option<Box<DoneEvidence>>,
 }
 
-/// Replays `WPStatusChanged` events into the current lane of every work package.
+impl Transition {
+    fn is_rollback(&self) -> bool {
+        self.from_lane == Some(Lane::ForReview)
+            && self.to_lane == Lane::InProgress
+            && self.has_review_ref
+    }
+}
+
+/// What the status reducer keeps of a `WPStatusChanged` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StatusItem {
+    /// A payload that satisfies its contract.
+    Transition(Transition),
+    /// A payload that does not: the anomaly it becomes.
+    Malformed(Box<TransitionAnomaly>),
+}
+
+impl StatusItem {
+    /// Validates the payload of a `WPStatusChanged` event once.
+    pub fn of(event_id: &str, payload: &Json<'_>) -> StatusItem {
+        match STATUS_TRANSITION_PAYLOAD.validate_json(payload) {
+            Ok(norm) => match transition_of(&norm) {
+                Some(t) => StatusItem::Transition(t),
+                None => StatusItem::Malformed(Box::new(malformed(
+                    event_id,
+                    payload,
+                    &[FieldError::new("internal", "unreadable normalised payload")],
+                ))),
+            },
+            Err(errors) => StatusItem::Malformed(Box::new(malformed(event_id, payload, &errors))),
+        }
+    }
+}
+
+fn malformed(event_id: &str, payload: &Json<'_>, errors: &[FieldError]) -> TransitionAnomaly {
+    TransitionAnomaly {
+        event_id: event_id.to_owned(),
+        wp_id: payload
+            .get_str("wp_id")
+            .filter(|s| !s.is_empty())
+            .unwrap_or("<unknown>")
+            .to_owned(),
+        from_lane: safe_lane(payload.get("from_lane")),
+        to_lane: safe_lane(payload.get("to_lane")),
+        reason: format!(
+            "payload validation failed: {}",
+            render_report("StatusTransitionPayload", errors)
+        ),
+    }
+}
+
+/// Reads a normalised `StatusTransitionPayload` (as the contract engine outputs it).
+fn transition_of(norm: &Json<'_>) -> Option<Transition> {
+    let lane = |k: &str| norm.get_str(k).and_then(Lane::from_value);
+    let blank = |k: &str| norm.get_str(k).is_none_or(|s| s.trim().is_empty());
+    let to_lane = lane("to_lane")?;
+    let evidence = match norm.get("evidence") {
+        Some(e) if to_lane == Lane::Done && !e.is_null() => Some(Box::new(
+            DoneEvidence::deserialize(JsonDeserializer(e)).ok()?,
+        )),
+        _ => None,
+    };
+    Some(Transition {
+        wp_id: norm.get_str("wp_id")?.into(),
+        from_lane: lane("from_lane"),
+        to_lane,
+        force: norm.get("force").and_then(Json::as_bool).unwrap_or(false),
+        has_review_ref: norm.get_str("review_ref").is_some(),
+        review_ref_blank: blank("review_ref"),
+        reason_blank: blank("reason"),
+        evidence,
+    })
+}
+
+/// The status reducer as a [`Projection`]: work-package lanes.
 ///
-/// Other event types are ignored. Events are sorted into replay order and deduplicated;
-/// events sharing a work package and a Lamport clock form a concurrent group, validated
+/// Events sharing a work package and a Lamport clock form a concurrent group, validated
 /// against the state at the start of the group, with reviewer rollbacks applied last and
 /// the last valid transition winning. Malformed payloads, `from_lane` mismatches (unless
-/// forced) and illegal transitions become anomalies. The result equals the reference's.
-pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReducedStatus {
-    let unique = crate::ordering::sort_and_dedup(
-        events
-            .into_iter()
-            .filter(|e| e.event_type == WP_STATUS_CHANGED),
-    );
-    let Some(last) = unique.last() else {
-        return ReducedStatus::default();
-    };
-    let last_processed_event_id = Some(last.event_id.clone());
-    let event_count = unique.len() as u64;
-    let mut anomalies = Vec::new();
+/// forced) and illegal transitions become anomalies. Groups never span two clocks, so any
+/// split at a clock boundary folds to the same state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatusProjection {
+    wp_states: FxIndexMap<String, WpState>,
+    malformed: Vec<TransitionAnomaly>,
+    refused: Vec<TransitionAnomaly>,
+    event_count: u64,
+    last_processed_event_id: Option<String>,
+}
 
-    let mut parsed: Vec<(&Event, StatusTransitionPayload)> = Vec::with_capacity(unique.len());
-    for e in &unique {
-        match StatusTransitionPayload::from_object(&e.payload) {
-            Ok(p) => parsed.push((e, p)),
-            Err(errors) => {
-                let wp_id = e
-                    .payload
-                    .get("wp_id")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or("<unknown>");
-                anomalies.push(TransitionAnomaly {
-                    event_id: e.event_id.clone(),
-                    wp_id: wp_id.to_owned(),
-                    from_lane: safe_lane(e.payload.get("from_lane")),
-                    to_lane: safe_lane(e.payload.get("to_lane")),
-                    reason: format!(
-                        "payload validation failed: {}",
-                        render_report("StatusTransitionPayload", &errors)
-                    ),
-                });
+impl StatusProjection {
+    /// Folds status events given with their keys (for reducers that embed this one).
+    pub(crate) fn apply_items<'x>(
+        &mut self,
+        events: impl IntoIterator<Item = (&'x OrderKey, &'x StatusItem)>,
+    ) {
+        let mut parsed: Vec<(&OrderKey, &Transition)> = Vec::new();
+        let mut last: Option<&OrderKey> = None;
+        for (key, item) in events {
+            self.event_count += 1;
+            last = Some(key);
+            match item {
+                StatusItem::Transition(t) => parsed.push((key, t)),
+                StatusItem::Malformed(a) => self.malformed.push(a.as_ref().clone()),
             }
+        }
+        if let Some(last) = last {
+            self.last_processed_event_id = Some(last.event_id.as_str().to_owned());
+        }
+        // Concurrent groups keyed by (wp_id, lamport_clock), in order of first appearance.
+        // Events come sorted by clock, so the groups of one clock are all formed (and
+        // applied) before the next clock's.
+        let mut group_index: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut start = 0;
+        while start < parsed.len() {
+            let clock = parsed[start].0.lamport_clock;
+            let end = start
+                + parsed[start..]
+                    .iter()
+                    .position(|(k, _)| k.lamport_clock != clock)
+                    .unwrap_or(parsed.len() - start);
+            group_index.clear();
+            groups.clear();
+            for (i, (_, t)) in parsed.iter().enumerate().take(end).skip(start) {
+                let g = *group_index.entry(&*t.wp_id).or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[g].push(i);
+            }
+            self.apply_groups(&parsed, &groups);
+            start = end;
         }
     }
 
-    // Concurrent groups keyed by (wp_id, lamport_clock), in order of first appearance.
-    let mut group_index: FxHashMap<(&str, u64), usize> = FxHashMap::default();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, (e, p)) in parsed.iter().enumerate() {
-        let key = (p.wp_id.as_str(), e.lamport_clock);
-        let g = *group_index.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(i);
-    }
-
-    let mut states: IndexMap<String, WpState> = IndexMap::new();
-    let mut lanes: FxHashMap<&str, Lane> = FxHashMap::default();
-    for group in &groups {
-        let ordered = group
-            .iter()
-            .filter(|&&i| !is_rollback(&parsed[i].1))
-            .chain(group.iter().filter(|&&i| is_rollback(&parsed[i].1)));
-        // Every member of a group shares its wp_id, so one snapshot suffices.
-        let snapshot: Option<Lane> = group
-            .first()
-            .and_then(|&i| lanes.get(parsed[i].1.wp_id.as_str()).copied());
-        for &i in ordered {
-            let (e, p) = &parsed[i];
-            if p.from_lane != snapshot && !p.force {
-                anomalies.push(TransitionAnomaly {
-                    event_id: e.event_id.clone(),
-                    wp_id: p.wp_id.clone(),
-                    from_lane: p.from_lane,
-                    to_lane: Some(p.to_lane),
-                    reason: format!(
+    /// Applies the concurrent groups of one clock, in order.
+    fn apply_groups(&mut self, parsed: &[(&OrderKey, &Transition)], groups: &[Vec<usize>]) {
+        for group in groups {
+            // Every member of a group shares its wp_id, so one snapshot suffices.
+            let snapshot: Option<Lane> = group
+                .first()
+                .and_then(|&i| self.wp_states.get(&*parsed[i].1.wp_id))
+                .map(|s| s.current_lane);
+            let ordered = group
+                .iter()
+                .filter(|&&i| !parsed[i].1.is_rollback())
+                .chain(group.iter().filter(|&&i| parsed[i].1.is_rollback()));
+            for &i in ordered {
+                let (p, t) = parsed[i];
+                let refuse = |reason: String| TransitionAnomaly {
+                    event_id: p.event_id.as_str().to_owned(),
+                    wp_id: t.wp_id.to_string(),
+                    from_lane: t.from_lane,
+                    to_lane: Some(t.to_lane),
+                    reason,
+                };
+                if t.from_lane != snapshot && !t.force {
+                    self.refused.push(refuse(format!(
                         "from_lane mismatch: expected {}, got {}",
                         py_opt_lane(snapshot),
-                        py_opt_lane(p.from_lane)
-                    ),
-                });
-                continue;
+                        py_opt_lane(t.from_lane)
+                    )));
+                    continue;
+                }
+                let violations = transition_violations(
+                    t.from_lane,
+                    t.to_lane,
+                    t.force,
+                    t.review_ref_blank,
+                    t.reason_blank,
+                );
+                if !violations.is_empty() {
+                    self.refused.push(refuse(violations.join("; ")));
+                    continue;
+                }
+                let state = WpState {
+                    wp_id: t.wp_id.to_string(),
+                    current_lane: t.to_lane,
+                    last_event_id: p.event_id.as_str().to_owned(),
+                    last_transition_at: p.timestamp.clone(),
+                    evidence: t.evidence.as_deref().cloned(),
+                };
+                self.wp_states.insert(t.wp_id.to_string(), state);
             }
-            let violations = validate_transition(p);
-            if !violations.is_empty() {
-                anomalies.push(TransitionAnomaly {
-                    event_id: e.event_id.clone(),
-                    wp_id: p.wp_id.clone(),
-                    from_lane: p.from_lane,
-                    to_lane: Some(p.to_lane),
-                    reason: violations.join("; "),
-                });
-                continue;
-            }
-            let state = WpState {
-                wp_id: p.wp_id.clone(),
-                current_lane: p.to_lane,
-                last_event_id: e.event_id.clone(),
-                last_transition_at: e.timestamp.clone(),
-                evidence: if p.to_lane == Lane::Done {
-                    p.evidence.clone()
-                } else {
-                    None
-                },
-            };
-            lanes.insert(p.wp_id.as_str(), p.to_lane);
-            states.insert(p.wp_id.clone(), state);
         }
     }
-    ReducedStatus {
-        wp_states: states,
-        anomalies,
-        event_count,
-        last_processed_event_id,
+}
+
+impl Projection for StatusProjection {
+    type Item = StatusItem;
+    type State = ReducedStatus;
+
+    fn prepare(event: &EventRef<'_>) -> Option<StatusItem> {
+        (event.event_type == WP_STATUS_CHANGED)
+            .then(|| StatusItem::of(&event.event_id, event.payload))
     }
+
+    fn apply(&mut self, events: &[Prepared<StatusItem>]) -> Result<()> {
+        self.apply_items(events.iter().map(|p| (&p.key, &p.item)));
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedStatus> {
+        self.clone().into_state()
+    }
+
+    fn into_state(self) -> Result<ReducedStatus> {
+        let mut anomalies = self.malformed;
+        anomalies.extend(self.refused);
+        Ok(ReducedStatus {
+            wp_states: self.wp_states,
+            anomalies,
+            event_count: self.event_count,
+            last_processed_event_id: self.last_processed_event_id,
+        })
+    }
+}
+
+/// Replays `WPStatusChanged` events into the current lane of every work package (other
+/// event types are ignored): a full reduction with [`StatusProjection`]. The result
+/// equals the reference's `reduce_status_events`.
+pub fn reduce_status_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReducedStatus {
+    replay_all(
+        StatusProjection::default(),
+        prepare::<StatusProjection>(events),
+    )
+    .unwrap_or_default()
 }

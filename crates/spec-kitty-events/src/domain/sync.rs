@@ -3,14 +3,16 @@
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 use crate::contract::{Field, IntTy, ModelDef, Ty};
-use crate::domain::connector::{py_repr_str, validated_payload};
-use crate::envelope::Event;
-use crate::ordering::sort_and_dedup;
+use crate::domain::connector::validated_payload;
+use crate::envelope::{Event, EventRef};
+use crate::error::Result;
+use crate::json::py;
+use crate::projection::{Prepared, Projection, prepare, replay_all};
+use std::borrow::Cow;
 
 /// `SyncIngestAccepted`.
 pub const SYNC_INGEST_ACCEPTED: &str = "SyncIngestAccepted";
@@ -197,58 +199,129 @@ impl Default for ReducedSyncState {
     }
 }
 
-/// Replays sync events into outcome counts and log. A `(delivery_id,
-/// source_event_fingerprint)` pair counts once: a repeat is a `duplicate_delivery_pair`
-/// anomaly; malformed payloads are `malformed_payload` anomalies. The result equals the
-/// reference's (its set of pairs, unordered there, is sorted here).
-pub fn reduce_sync_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReducedSyncState {
-    let unique = sort_and_dedup(events);
-    let mut s = ReducedSyncState {
-        event_count: unique.len() as u64,
-        ..Default::default()
-    };
-    for e in unique {
-        let Some((model, outcome, count_key)) = outcome_of(&e.event_type) else {
-            continue;
+/// The payload fields the sync reducer reads, from a validated payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncFields {
+    connector_id: String,
+    delivery_id: String,
+    source_event_fingerprint: String,
+}
+
+/// What the sync reducer keeps of an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SyncItem {
+    /// An outcome event: its type, and its fields or the `malformed_payload` message.
+    Outcome(Cow<'static, str>, std::result::Result<SyncFields, String>),
+    /// Any other event: counted only.
+    Other,
+}
+
+/// The sync event types with an outcome.
+const OUTCOME_EVENT_TYPES: [&str; 5] = [
+    SYNC_INGEST_ACCEPTED,
+    SYNC_INGEST_REJECTED,
+    SYNC_RETRY_SCHEDULED,
+    SYNC_DEAD_LETTERED,
+    SYNC_REPLAY_COMPLETED,
+];
+
+/// The sync reducer as a [`Projection`]: outcome counts and log.
+///
+/// A `(delivery_id, source_event_fingerprint)` pair counts once: a repeat is a
+/// `duplicate_delivery_pair` anomaly; malformed payloads are `malformed_payload`
+/// anomalies. `event_count` counts every distinct event. The fold is event by event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncProjection {
+    st: ReducedSyncState,
+}
+
+impl SyncProjection {
+    fn apply_one(
+        &mut self,
+        event_id: &str,
+        event_type: &str,
+        fields: &std::result::Result<SyncFields, String>,
+    ) {
+        let s = &mut self.st;
+        let Some((_, outcome, count_key)) = outcome_of(event_type) else {
+            return;
         };
-        let payload = match validated_payload(model, e) {
+        let p = match fields {
             Ok(p) => p,
             Err(message) => {
                 s.anomalies.push(SyncAnomaly {
                     kind: "malformed_payload".into(),
-                    event_id: e.event_id.clone(),
-                    message,
+                    event_id: event_id.to_owned(),
+                    message: message.clone(),
                 });
-                continue;
+                return;
             }
         };
-        let text = |k: &str| {
-            payload
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let pair = (text("delivery_id"), text("source_event_fingerprint"));
+        let pair = (p.delivery_id.clone(), p.source_event_fingerprint.clone());
         if s.seen_delivery_pairs.contains(&pair) {
             s.anomalies.push(SyncAnomaly {
                 kind: "duplicate_delivery_pair".into(),
-                event_id: e.event_id.clone(),
+                event_id: event_id.to_owned(),
                 message: format!(
                     "Duplicate (delivery_id, source_event_fingerprint) pair: ({}, {})",
-                    py_repr_str(&pair.0),
-                    py_repr_str(&pair.1)
+                    py::str_repr(&pair.0),
+                    py::str_repr(&pair.1)
                 ),
             });
-            continue;
+            return;
         }
-        s.connector_id = Some(text("connector_id"));
+        s.connector_id = Some(p.connector_id.clone());
         if let Some(c) = s.outcome_counts.get_mut(count_key) {
             *c += 1;
         }
         s.outcome_log
-            .push((e.event_id.clone(), outcome.to_owned(), pair.0.clone()));
+            .push((event_id.to_owned(), outcome.to_owned(), pair.0.clone()));
         s.seen_delivery_pairs.insert(pair);
     }
-    s
+}
+
+impl Projection for SyncProjection {
+    type Item = SyncItem;
+    type State = ReducedSyncState;
+
+    fn prepare(event: &EventRef<'_>) -> Option<SyncItem> {
+        let Some(etype) = OUTCOME_EVENT_TYPES.iter().find(|t| **t == event.event_type) else {
+            return Some(SyncItem::Other);
+        };
+        let (model, _, _) = outcome_of(etype)?;
+        let fields = validated_payload(model, etype, event.payload).map(|p| {
+            let text = |k: &str| p.get_str(k).unwrap_or_default().to_owned();
+            SyncFields {
+                connector_id: text("connector_id"),
+                delivery_id: text("delivery_id"),
+                source_event_fingerprint: text("source_event_fingerprint"),
+            }
+        });
+        Some(SyncItem::Outcome(Cow::Borrowed(etype), fields))
+    }
+
+    fn apply(&mut self, events: &[Prepared<SyncItem>]) -> Result<()> {
+        self.st.event_count += events.len() as u64;
+        for p in events {
+            if let SyncItem::Outcome(etype, fields) = &p.item {
+                self.apply_one(p.event_id(), etype, fields);
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> Result<ReducedSyncState> {
+        Ok(self.st.clone())
+    }
+
+    fn into_state(self) -> Result<ReducedSyncState> {
+        Ok(self.st)
+    }
+}
+
+/// Replays sync events into outcome counts and log: a full reduction with
+/// [`SyncProjection`]. The result equals the reference's (its set of pairs, unordered
+/// there, is sorted here).
+pub fn reduce_sync_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> ReducedSyncState {
+    replay_all(SyncProjection::default(), prepare::<SyncProjection>(events)).unwrap_or_default()
 }

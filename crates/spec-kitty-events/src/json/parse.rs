@@ -1,0 +1,527 @@
+//! The parser: RFC 8259 JSON into a borrowed [`Json`] tree.
+//!
+//! It accepts exactly what `serde_json` accepts (the two are compared by a differential
+//! test), builds Python's values (see the module docs of [`crate::json`]) and copies a
+//! string only when it holds an escape. Syntax errors are described with `serde_json`'s
+//! wording, so reports read as they always have.
+
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::fmt;
+
+use super::{Json, Object};
+
+/// Deepest nesting of arrays and objects accepted (`serde_json`'s limit).
+pub const MAX_DEPTH: usize = 127;
+
+/// Objects with more entries than this get a hash index to find repeated keys.
+const INDEX_AT: usize = 16;
+
+/// Why a text is not JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset where the problem was found.
+    pub offset: usize,
+    /// A description, worded as `serde_json` words it (`expected value at line 1 column 5`).
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses JSON text into a tree that borrows its unescaped strings from `text`.
+///
+/// ```
+/// use spec_kitty_events::json::{parse, Json};
+/// let v = parse(r#" {"k": "v", "n": -12.5e1} "#).unwrap();
+/// assert_eq!(v.get_str("k"), Some("v"));
+/// assert_eq!(v.get("n"), Some(&Json::Float(-125.0)));
+/// assert!(parse("[1,]").is_err());
+/// assert_eq!(parse("{").unwrap_err().message, "EOF while parsing an object at line 1 column 1");
+/// ```
+pub fn parse(text: &str) -> Result<Json<'_>, ParseError> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
+    let parsed = p.value().and_then(|v| {
+        p.skip_ws();
+        if p.pos == p.bytes.len() {
+            Ok(v)
+        } else {
+            Err(p.pos)
+        }
+    });
+    parsed.map_err(|offset| error_at(text.as_bytes(), offset))
+}
+
+/// Parses JSON bytes: [`parse`] after checking that they are UTF-8.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Json<'_>, ParseError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(e) => Err(error_at(bytes, e.valid_up_to())),
+    }
+}
+
+/// Describes the syntax error of `bytes` as `serde_json` does (reading a `Value`, as the
+/// command line always has). Our parser and `serde_json`
+/// accept the same texts; should they ever disagree, the position found here is reported.
+fn error_at(bytes: &[u8], offset: usize) -> ParseError {
+    let message = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Err(e) => e.to_string(),
+        Ok(_) => {
+            let (line, column) = line_column(bytes, offset);
+            format!("invalid JSON at line {line} column {column}")
+        }
+    };
+    ParseError { offset, message }
+}
+
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let column = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
+    (line, column)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    depth: usize,
+}
+
+/// Errors carry only the offset; the message is made once, at the top.
+type Step<T> = Result<T, usize>;
+
+impl<'a> Parser<'a> {
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn literal(&mut self, word: &[u8], value: Json<'a>) -> Step<Json<'a>> {
+        if self.bytes[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.pos)
+        }
+    }
+
+    fn value(&mut self) -> Step<Json<'a>> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'"') => self.string().map(Json::Str),
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b't') => self.literal(b"true", Json::Bool(true)),
+            Some(b'f') => self.literal(b"false", Json::Bool(false)),
+            Some(b'n') => self.literal(b"null", Json::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(self.pos),
+        }
+    }
+
+    fn enter(&mut self) -> Step<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            Err(self.pos)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn array(&mut self) -> Step<Json<'a>> {
+        self.enter()?;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                items.push(self.value()?);
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b']') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.pos),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Json::Array(items))
+    }
+
+    fn object(&mut self) -> Step<Json<'a>> {
+        self.enter()?;
+        self.pos += 1;
+        let mut entries: Object<'a> = Vec::new();
+        let mut index: Option<FxHashMap<Cow<'a, str>, usize>> = None;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.pos);
+                }
+                let key = self.string()?;
+                self.skip_ws();
+                if self.peek() != Some(b':') {
+                    return Err(self.pos);
+                }
+                self.pos += 1;
+                let value = self.value()?;
+                insert(&mut entries, &mut index, key, value);
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b'}') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.pos),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Json::Object(entries))
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Step<Json<'a>> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        let int_len = self.digits();
+        if int_len == 0 || (int_len > 1 && self.bytes[int_start] == b'0') {
+            return Err(if int_len == 0 {
+                self.pos
+            } else {
+                int_start + 1
+            });
+        }
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            float = true;
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.pos);
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            float = true;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.pos);
+            }
+        }
+        let literal = &self.text[start..self.pos];
+        if float {
+            // Rust's parser rounds correctly, as Python's float() does; overflow gives
+            // infinity in both.
+            literal.parse::<f64>().map(Json::Float).map_err(|_| start)
+        } else if int_len <= 18 {
+            literal.parse::<i64>().map(Json::Int).map_err(|_| start)
+        } else {
+            Ok(match literal.parse::<i64>() {
+                Ok(i) => Json::Int(i),
+                Err(_) => Json::BigInt(Cow::Borrowed(literal)),
+            })
+        }
+    }
+
+    fn hex4(&mut self) -> Step<u32> {
+        let digits = self
+            .bytes
+            .get(self.pos..self.pos + 4)
+            .ok_or(self.bytes.len())?;
+        let mut n = 0u32;
+        for (i, &b) in digits.iter().enumerate() {
+            let d = (b as char).to_digit(16).ok_or(self.pos + i)?;
+            n = n * 16 + d;
+        }
+        self.pos += 4;
+        Ok(n)
+    }
+
+    /// After `\u`: one code point, a surrogate pair joined.
+    fn unicode_escape(&mut self) -> Step<char> {
+        let n = self.hex4()?;
+        let code = match n {
+            0xDC00..=0xDFFF => return Err(self.pos),
+            0xD800..=0xDBFF => {
+                if !self.bytes[self.pos..].starts_with(b"\\u") {
+                    return Err(self.pos);
+                }
+                self.pos += 2;
+                let low = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return Err(self.pos);
+                }
+                0x10000 + ((n - 0xD800) << 10) + (low - 0xDC00)
+            }
+            n => n,
+        };
+        char::from_u32(code).ok_or(self.pos)
+    }
+
+    /// A string starting at the opening quote.
+    fn string(&mut self) -> Step<Cow<'a, str>> {
+        self.pos += 1;
+        let start = self.pos;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    let s = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                Some(b'\\') => break,
+                Some(b) if b < 0x20 => return Err(self.pos),
+                Some(_) => self.pos += 1,
+                None => return Err(self.pos),
+            }
+        }
+        let mut out = String::with_capacity(self.pos - start + 16);
+        out.push_str(&self.text[start..self.pos]);
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let escaped = match self.peek() {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos += 1;
+                            out.push(self.unicode_escape()?);
+                            continue;
+                        }
+                        _ => return Err(self.pos),
+                    };
+                    self.pos += 1;
+                    out.push(escaped);
+                }
+                Some(b) if b < 0x20 => return Err(self.pos),
+                Some(_) => {
+                    let run = self.pos;
+                    while let Some(b) = self.peek() {
+                        if b == b'"' || b == b'\\' || b < 0x20 {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    out.push_str(&self.text[run..self.pos]);
+                }
+                None => return Err(self.pos),
+            }
+        }
+    }
+}
+
+/// Adds an entry as a Python `dict` does: a repeated key keeps its position and takes
+/// the new value.
+fn insert<'a>(
+    entries: &mut Object<'a>,
+    index: &mut Option<FxHashMap<Cow<'a, str>, usize>>,
+    key: Cow<'a, str>,
+    value: Json<'a>,
+) {
+    if let Some(map) = index {
+        match map.get(&key) {
+            Some(&i) => entries[i].1 = value,
+            None => {
+                map.insert(key.clone(), entries.len());
+                entries.push((key, value));
+            }
+        }
+        return;
+    }
+    if let Some(slot) = entries.iter_mut().find(|(k, _)| *k == key) {
+        slot.1 = value;
+        return;
+    }
+    entries.push((key, value));
+    if entries.len() > INDEX_AT {
+        *index = Some(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepts(text: &str) -> bool {
+        parse(text).is_ok()
+    }
+
+    #[test]
+    fn accepts_what_serde_json_accepts() {
+        for text in [
+            "0",
+            "-0",
+            "1.5e+3",
+            "1E-3",
+            "-12.0",
+            "\"a\\u00e9\\ud83d\\ude00\\/\"",
+            "[]",
+            "{}",
+            " [1, {\"a\": [null, true, false]}] ",
+            "123456789012345678901234567890",
+            "1e400",
+        ] {
+            assert!(accepts(text), "{text}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_ok(),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "+1",
+            "[1,]",
+            "{\"a\":1,}",
+            "{a:1}",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\x\"",
+            "\"a\u{1}\"",
+            "nul",
+            "[1] 2",
+            "NaN",
+            "Infinity",
+            "\u{feff}1",
+        ] {
+            assert!(!accepts(text), "{text:?}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_err(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_follow_python() {
+        let v = parse(r#"{"a": 1, "b": 2, "a": 3}"#).unwrap();
+        assert_eq!(
+            v,
+            Json::Object(vec![("a".into(), Json::Int(3)), ("b".into(), Json::Int(2))])
+        );
+        assert_eq!(parse("1.50").unwrap(), Json::Float(1.5));
+        assert_eq!(parse("-0").unwrap(), Json::Int(0));
+        assert_eq!(parse("1e400").unwrap(), Json::Float(f64::INFINITY));
+        assert_eq!(
+            parse("-9223372036854775809").unwrap(),
+            Json::BigInt("-9223372036854775809".into())
+        );
+        assert_eq!(parse("-9223372036854775808").unwrap(), Json::Int(i64::MIN));
+        assert_eq!(
+            parse(r#""\ud83d\ude00""#).unwrap(),
+            Json::Str("\u{1f600}".into())
+        );
+    }
+
+    #[test]
+    fn repeated_keys_in_large_objects() {
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!("\"k{i}\": {i}, "));
+        }
+        text.push_str("\"k3\": \"last\"}");
+        let v = parse(&text).unwrap();
+        let entries = v.as_object().unwrap();
+        assert_eq!(entries.len(), 40);
+        assert_eq!(entries[3], ("k3".into(), Json::str("last")));
+    }
+
+    #[test]
+    fn unescaped_strings_are_borrowed() {
+        let text = r#"["plain", "esc\"aped"]"#;
+        let v = parse(text).unwrap();
+        let items = v.as_array().unwrap();
+        assert!(matches!(&items[0], Json::Str(Cow::Borrowed("plain"))));
+        assert!(matches!(&items[1], Json::Str(Cow::Owned(s)) if s == "esc\"aped"));
+    }
+
+    #[test]
+    fn depth_limit_matches_serde_json() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        for n in [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 2] {
+            let text = nested(n);
+            assert_eq!(
+                accepts(&text),
+                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "{n}"
+            );
+        }
+        assert!(!accepts(&nested(100_000)));
+    }
+
+    #[test]
+    fn errors_read_as_serde_json_words_them() {
+        assert_eq!(
+            parse("[1, 2").unwrap_err().message,
+            "EOF while parsing a list at line 1 column 5"
+        );
+        assert_eq!(
+            parse_bytes(b"\"\xff\"").unwrap_err().message,
+            serde_json::from_slice::<serde_json::Value>(b"\"\xff\"")
+                .unwrap_err()
+                .to_string()
+        );
+    }
+}
