@@ -82,6 +82,8 @@ pub fn state_machine_merge<'a>(
                 e.event_id
             )));
         };
+        // The reference looks the state up in a dict: a list or dict raises a TypeError.
+        py::dict_key(&state).map_err(Error::Merge)?;
         let key = state.as_str();
         // Messages show the value as Python's str() does (`True`, `1.0`).
         let rendered = py::str(&state);
@@ -89,10 +91,10 @@ pub fn state_machine_merge<'a>(
         let Some(&(_, priority)) =
             key.and_then(|k| priority_map.iter().find(|(name, _)| *name == k))
         else {
-            let keys: Vec<String> = priority_map.iter().map(|(k, _)| format!("'{k}'")).collect();
+            let keys: Vec<&str> = priority_map.iter().map(|(k, _)| *k).collect();
             return Err(Error::Merge(format!(
-                "State value '{rendered}' not in priority_map. Available states: [{}]",
-                keys.join(", ")
+                "State value '{rendered}' not in priority_map. Available states: {}",
+                py::str_list_repr(&keys)
             )));
         };
         ranked.push((priority, e.node_id.as_str(), e, rendered));

@@ -156,6 +156,7 @@ pub fn model_of(event_type: &str) -> Option<&'static ModelDef> {
     })
 }
 
+use crate::contract::{FieldError, PathItem, render_report};
 use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
 use crate::json::{Json, py};
@@ -280,8 +281,9 @@ pub struct ReducedCollaborationState {
     pub last_processed_event_id: Option<String>,
 }
 
-/// A warning as collected: raising event, type, participants, acknowledgements.
-type PendingWarning = (String, String, Vec<Value>, IndexMap<String, Value>);
+/// A warning as collected: its id as given, raising event, type, participants,
+/// acknowledgements.
+type PendingWarning = (Value, String, String, Vec<Value>, IndexMap<String, Value>);
 
 /// What the collaboration reducer keeps of an event: its type and its payload as given
 /// (the reference reads collaboration payloads field by field, unvalidated), with the
@@ -400,6 +402,8 @@ impl CollaborationProjection {
     /// Whether `pid` is an active participant; otherwise an anomaly, or a refusal in
     /// strict mode.
     fn active(&mut self, pid: &Value, e: &Current<'_>) -> Result<bool> {
+        // The reference looks the id up in a dict: a list or dict raises a TypeError.
+        py::dict_key(&Json::from_value(pid)).map_err(|reason| Self::refuse(e, reason))?;
         let key = pid.as_str().unwrap_or_default();
         if pid.is_string() && self.st.participants.contains_key(key) {
             return Ok(true);
@@ -553,21 +557,29 @@ impl CollaborationProjection {
             let Some(wid) = p.get_str("warning_id").filter(|s| !s.is_empty()) else {
                 return Ok(());
             };
-            let Some(Json::Array(pids)) = p.get("participant_ids") else {
-                return Ok(());
+            let pids: Vec<Value> = match p.get("participant_ids") {
+                None => Vec::new(),
+                Some(Json::Array(pids)) => pids.iter().map(Json::to_value).collect(),
+                Some(_) => return Ok(()),
             };
-            let pids: Vec<Value> = pids.iter().map(Json::to_value).collect();
             for x in &pids {
                 self.active(x, e)?;
             }
+            let key = format!("s{wid}");
             let acks = self
                 .warnings
-                .get(wid)
-                .map(|w| w.3.clone())
+                .get(&key)
+                .map(|w| w.4.clone())
                 .unwrap_or_default();
             self.warnings.insert(
-                wid.to_owned(),
-                (e.event_id.to_owned(), et.to_owned(), pids, acks),
+                key,
+                (
+                    Value::String(wid.to_owned()),
+                    e.event_id.to_owned(),
+                    et.to_owned(),
+                    pids,
+                    acks,
+                ),
             );
             return Ok(());
         }
@@ -607,10 +619,13 @@ impl CollaborationProjection {
             }
             "PromptStepExecutionCompleted" => {
                 let step = field("step_id");
-                let found = self
-                    .executions
-                    .get(&pid)
-                    .and_then(|steps| steps.iter().position(|s| *s == step));
+                let step_json = Json::from_value(&step);
+                // Python's list membership: `True` finds `1`.
+                let found = self.executions.get(&pid).and_then(|steps| {
+                    steps
+                        .iter()
+                        .position(|s| py::eq(&Json::from_value(s), &step_json))
+                });
                 match found {
                     Some(i) => {
                         if let Some(steps) = self.executions.get_mut(&pid) {
@@ -643,10 +658,11 @@ impl CollaborationProjection {
             "WarningAcknowledged" => {
                 let wid = field("warning_id");
                 let ack = field("acknowledgement");
-                let key = wid.as_str().map(str::to_owned);
-                match key.as_ref().and_then(|k| self.warnings.get_mut(k)) {
+                let key = py::dict_key(&Json::from_value(&wid))
+                    .map_err(|reason| Self::refuse(e, reason))?;
+                match self.warnings.get_mut(&key) {
                     Some(w) => {
-                        w.3.insert(pid, ack);
+                        w.4.insert(pid, ack);
                     }
                     None => {
                         if self.strict {
@@ -662,10 +678,10 @@ impl CollaborationProjection {
                         self.anomaly(e, format!("Warning {} not found", key_text(&wid)));
                         let mut acks = IndexMap::new();
                         acks.insert(pid.clone(), ack);
-                        let k = key.unwrap_or_else(|| py::str(&Json::from_value(&wid)));
                         self.warnings.insert(
-                            k,
+                            key,
                             (
+                                wid,
                                 e.event_id.to_owned(),
                                 "UnknownWarning".into(),
                                 vec![Value::String(pid)],
@@ -724,48 +740,95 @@ impl CollaborationProjection {
         Ok(())
     }
 
-    /// Builds the final state; the entries must hold strings where the reference's models
-    /// require them (it refuses the log otherwise).
+    /// Builds the final state. Its entries must hold strings where the reference's models
+    /// require them: like the reference, each warning entry is checked as it is built, then
+    /// the state's executions and linked sessions, and the first model with a problem
+    /// refuses the log with its report.
     fn finish(mut self) -> Result<ReducedCollaborationState> {
         let last = self.st.last_processed_event_id.clone().unwrap_or_default();
-        let text = |v: Option<&Value>, default: &str, what: &str| -> Result<String> {
-            match v {
-                None => Ok(default.to_owned()),
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(_) => Err(Error::Replay {
-                    event_id: last.clone(),
-                    reason: format!(
-                        "1 validation error for {what}\n  Input should be a valid string [type=string_type]"
-                    ),
-                }),
+        let refuse = |model: &str, errors: &[FieldError]| Error::Replay {
+            event_id: last.clone(),
+            reason: render_report(model, errors),
+        };
+        let not_str = |v: &Value, path: Vec<PathItem>| {
+            let mut e = FieldError::new("string_type", "Input should be a valid string")
+                .with_input(&Json::from_value(v));
+            for item in path.into_iter().rev() {
+                e = e.within(item);
             }
+            e
         };
-        let strings = |items: Vec<Value>, what: &str| -> Result<Vec<String>> {
-            items.iter().map(|v| text(Some(v), "", what)).collect()
-        };
-        for (wid, (event_id, kind, pids, acks)) in std::mem::take(&mut self.warnings) {
-            let acknowledgements = acks
-                .into_iter()
-                .map(|(k, v)| Ok((k, text(Some(&v), "", "WarningEntry")?)))
-                .collect::<Result<_>>()?;
+        let key = |k: &'static str| PathItem::Key(Cow::Borrowed(k));
+        for (wid, event_id, kind, pids, acks) in std::mem::take(&mut self.warnings).into_values() {
+            let mut errors = Vec::new();
+            if !wid.is_string() {
+                errors.push(not_str(&wid, vec![key("warning_id")]));
+            }
+            for (i, p) in pids.iter().enumerate() {
+                if !p.is_string() {
+                    errors.push(not_str(p, vec![key("participant_ids"), PathItem::Index(i)]));
+                }
+            }
+            for (k, v) in &acks {
+                if !v.is_string() {
+                    errors.push(not_str(
+                        v,
+                        vec![
+                            key("acknowledgements"),
+                            PathItem::Key(Cow::Owned(k.clone())),
+                        ],
+                    ));
+                }
+            }
+            if !errors.is_empty() {
+                return Err(refuse("WarningEntry", &errors));
+            }
+            let text = |v: Value| match v {
+                Value::String(s) => s,
+                _ => String::new(),
+            };
             self.st.warnings.push(WarningEntry {
-                warning_id: wid,
+                warning_id: text(wid),
                 event_id,
                 warning_type: kind,
-                participant_ids: strings(pids, "WarningEntry")?,
-                acknowledgements,
+                participant_ids: pids.into_iter().map(text).collect(),
+                acknowledgements: acks.into_iter().map(|(k, v)| (k, text(v))).collect(),
             });
         }
-        for (pid, steps) in std::mem::take(&mut self.executions) {
-            self.st
-                .active_executions
-                .insert(pid, strings(steps, "ReducedCollaborationState")?);
+        let mut errors = Vec::new();
+        let mut lists = |map: IndexMap<String, Vec<Value>>, field: &'static str| {
+            let mut out = IndexMap::new();
+            for (pid, items) in map {
+                for (i, v) in items.iter().enumerate() {
+                    if !v.is_string() {
+                        errors.push(not_str(
+                            v,
+                            vec![
+                                key(field),
+                                PathItem::Key(Cow::Owned(pid.clone())),
+                                PathItem::Index(i),
+                            ],
+                        ));
+                    }
+                }
+                let items = items
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::String(s) => s,
+                        _ => String::new(),
+                    })
+                    .collect();
+                out.insert(pid, items);
+            }
+            out
+        };
+        let executions = lists(std::mem::take(&mut self.executions), "active_executions");
+        let links = lists(std::mem::take(&mut self.links), "linked_sessions");
+        if !errors.is_empty() {
+            return Err(refuse("ReducedCollaborationState", &errors));
         }
-        for (pid, links) in std::mem::take(&mut self.links) {
-            self.st
-                .linked_sessions
-                .insert(pid, strings(links, "ReducedCollaborationState")?);
-        }
+        self.st.active_executions = executions;
+        self.st.linked_sessions = links;
         Ok(self.st)
     }
 }

@@ -197,6 +197,60 @@ fn write_repr(v: &Json<'_>, out: &mut String) {
     }
 }
 
+/// Python's `==` between two values decoded from JSON: numbers and booleans compare by
+/// value (`True == 1 == 1.0`), strings exactly, lists and dicts element by element.
+///
+/// ```
+/// use spec_kitty_events::json::{parse, py};
+/// assert!(py::eq(&parse("true").unwrap(), &parse("1.0").unwrap()));
+/// assert!(!py::eq(&parse(r#""1""#).unwrap(), &parse("1").unwrap()));
+/// assert!(py::eq(&parse("[1, {\"a\": false}]").unwrap(), &parse("[1.0, {\"a\": 0}]").unwrap()));
+/// ```
+pub fn eq(a: &Json<'_>, b: &Json<'_>) -> bool {
+    fn number(v: &Json<'_>) -> Option<f64> {
+        match v {
+            Json::Bool(b) => Some(f64::from(u8::from(*b))),
+            Json::Int(_) | Json::BigInt(_) | Json::Float(_) => v.as_f64(),
+            _ => None,
+        }
+    }
+    match (a, b) {
+        (Json::BigInt(x), Json::BigInt(y)) => x == y,
+        (Json::Int(x), Json::Int(y)) => x == y,
+        (Json::Null, Json::Null) => true,
+        (Json::Str(x), Json::Str(y)) => x == y,
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| eq(p, q))
+        }
+        (Json::Object(x), Json::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && eq(v, v2)))
+        }
+        _ => matches!((number(a), number(b)), (Some(x), Some(y)) if x == y),
+    }
+}
+
+/// A text that two hashable values share exactly when Python's `dict` treats them as
+/// the same key (`True`, `1` and `1.0` are one key; `"1"` another); `Err` with Python's
+/// message for the unhashable ones (lists and dicts).
+pub fn dict_key(v: &Json<'_>) -> Result<String, String> {
+    match v {
+        Json::Str(s) => Ok(format!("s{s}")),
+        Json::Null => Ok("n".to_owned()),
+        Json::Bool(b) => Ok(format!("i{}", u8::from(*b))),
+        Json::Int(i) => Ok(format!("i{i}")),
+        Json::BigInt(d) => Ok(format!("i{d}")),
+        Json::Float(f)
+            if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 =>
+        {
+            Ok(format!("i{}", *f as i64))
+        }
+        Json::Float(f) => Ok(format!("f{}", float_repr(*f))),
+        Json::Array(_) | Json::Object(_) => Err(format!("unhashable type: '{}'", v.py_type_name())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,157 @@
+//! Our JSON parser against `serde_json` (which read every log before it) and against
+//! Python's `json.loads` (what the reference reads logs with): the same texts accepted,
+//! the same values read, on every fixture and generated log we have and on mutated text.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod mission_support;
+
+use mission_support::Rng;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use spec_kitty_events::json::{self, Json};
+use spec_kitty_events_testkit::{Oracle, reference_fixtures_dir};
+use std::path::Path;
+
+/// Parses with both parsers; panics when they disagree on acceptance or on the value.
+fn agree(bytes: &[u8]) -> bool {
+    let ours = json::parse_bytes(bytes);
+    let theirs = serde_json::from_slice::<Value>(bytes);
+    match (&ours, &theirs) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(
+                a,
+                &Json::from_value(b),
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+            true
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(
+                a.message,
+                b.to_string(),
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+            false
+        }
+        _ => panic!(
+            "parsers disagree on {:?}: ours {:?}, serde_json {:?}",
+            String::from_utf8_lossy(bytes),
+            ours.map(|_| ()),
+            theirs.map(|_| ())
+        ),
+    }
+}
+
+fn json_files(dir: &Path, out: &mut Vec<Vec<u8>>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            json_files(&path, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "json" || e == "jsonl")
+        {
+            out.push(std::fs::read(&path).unwrap());
+        }
+    }
+}
+
+#[test]
+fn parsers_agree_on_every_fixture_and_log() {
+    let mut texts = Vec::new();
+    json_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &mut texts,
+    );
+    json_files(&reference_fixtures_dir(), &mut texts);
+    json_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples"),
+        &mut texts,
+    );
+    let (mut docs, mut lines) = (0, 0);
+    for t in &texts {
+        docs += usize::from(agree(t));
+        for line in t
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+        {
+            agree(line);
+            lines += 1;
+        }
+    }
+    eprintln!(
+        "{} files ({docs} whole documents) and {lines} lines parsed alike",
+        texts.len()
+    );
+    assert!(texts.len() > 300 && docs > 300);
+}
+
+/// Seeds with every construct: escapes, surrogate pairs, numbers of every form, repeated
+/// keys, nesting.
+const SEEDS: [&str; 8] = [
+    r#"{"a": 1, "b": [true, false, null], "c": {"d": "e\n\"\\\/\u00e9\ud83d\ude00"}}"#,
+    r#"[0, -0, 1.5, -2.5e-3, 1E10, 123456789012345678901234567890, -9223372036854775809]"#,
+    r#"{"k": 1, "k": 2, "j": [1, {"k": 3, "k": {"x": null}}]}"#,
+    r#""plain string with spaces""#,
+    r#"  { "spaced" :  [ 1 , 2 ] }  "#,
+    r#"{"event_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "lamport_clock": 3, "payload": {"to_lane": "planned"}}"#,
+    r#"[[[[[["deep"]]]]]]"#,
+    r#"{"t": "\t\r\b\f", "u": "\u0000\u001f"}"#,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsers_agree_on_mutated_text(seed in 0..SEEDS.len(), edits in prop::collection::vec((any::<usize>(), any::<u8>(), 0..3u8), 0..4)) {
+        let mut bytes = SEEDS[seed].as_bytes().to_vec();
+        for (at, byte, op) in edits {
+            let i = at % (bytes.len() + 1);
+            match op {
+                0 if i < bytes.len() => { bytes.remove(i); }
+                1 => bytes.insert(i, byte),
+                _ if i < bytes.len() => bytes[i] = byte,
+                _ => {}
+            }
+        }
+        agree(&bytes);
+    }
+
+    #[test]
+    fn parsers_agree_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+        agree(&bytes);
+    }
+}
+
+#[test]
+fn values_are_those_of_python_json_loads() {
+    let mut r = Rng(0x150A);
+    let mut texts: Vec<String> = SEEDS.iter().map(|s| (*s).to_owned()).collect();
+    for _ in 0..500 {
+        let n = r.next_u64();
+        texts.push(format!(
+            r#"{{"f": {}.{}e{}, "i": {}, "dup": 1, "s": "x\u00{:02x}y", "dup": [{}]}}"#,
+            n % 1000,
+            n % 97,
+            (n % 40) as i64 - 20,
+            n as i64,
+            0x20 + (n % 0x5f) as u8,
+            n % 7
+        ));
+    }
+    let requests: Vec<Value> = texts
+        .iter()
+        .map(|t| json!({"op": "call", "func": "json:loads", "args": [t]}))
+        .collect();
+    let answers = Oracle::start().unwrap().ask_all(&requests).unwrap();
+    for (t, answer) in texts.iter().zip(&answers) {
+        let ours = json::parse(t).unwrap();
+        assert_eq!(ours, Json::from_value(&answer["ok"]), "{t}");
+    }
+}
