@@ -54,7 +54,7 @@ pub use storage::{
     AppendOutcome, ClockStorage, ErrorStorage, EventStore, ExpectedPosition, InMemoryClockStorage,
     InMemoryErrorStorage, InMemoryEventStore, NodeStats, StoredEvent,
 };
-pub use timestamp::Timestamp;
+pub use timestamp::{IsoKey, Timestamp};
 
 /// An insertion-ordered map with a fast non-cryptographic hasher, for reduced states
 /// keyed by ids from the log.

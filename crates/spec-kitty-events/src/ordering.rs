@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use crate::envelope::Event;
-use crate::timestamp::Timestamp;
+use crate::timestamp::{IsoKey, Timestamp};
 
 /// Longest id kept inline (a hyphenated UUID; a ULID has 26 characters).
 const INLINE: usize = 36;
@@ -37,6 +37,14 @@ enum Repr {
 }
 
 impl EventId {
+    /// The id's bytes (UTF-8, compared as a string is).
+    fn bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Repr::Heap(s) => s.as_bytes(),
+        }
+    }
+
     /// The id `s`.
     pub fn new(s: &str) -> Self {
         if s.len() <= INLINE {
@@ -64,7 +72,8 @@ impl EventId {
 
 impl Ord for EventId {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.as_str().cmp(other.as_str())
+        // UTF-8 byte order is code point order: no need to look at the text as text.
+        self.bytes().cmp(other.bytes())
     }
 }
 
@@ -100,40 +109,36 @@ impl<'de> Deserialize<'de> for EventId {
 }
 
 /// An event's position in the reference's replay order: `(lamport_clock,
-/// timestamp.isoformat(), event_id)`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// timestamp.isoformat(), event_id)`. The fields compare in that order (the derived
+/// order), the timestamp packed as an [`IsoKey`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct OrderKey {
     /// The Lamport clock.
     pub lamport_clock: u64,
-    /// The wall-clock time (compared as its isoformat text).
-    pub timestamp: Timestamp,
+    /// The wall-clock time, compared as its isoformat text.
+    pub time: IsoKey,
     /// The normalised event id.
     pub event_id: EventId,
 }
 
 impl OrderKey {
-    /// The key of an event.
-    pub fn of(e: &Event) -> Self {
+    /// The key of an event with these parts.
+    pub fn new(lamport_clock: u64, timestamp: &Timestamp, event_id: &str) -> Self {
         OrderKey {
-            lamport_clock: e.lamport_clock,
-            timestamp: e.timestamp.clone(),
-            event_id: EventId::new(&e.event_id),
+            lamport_clock,
+            time: timestamp.iso_order(),
+            event_id: EventId::new(event_id),
         }
     }
-}
 
-impl Ord for OrderKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.lamport_clock
-            .cmp(&other.lamport_clock)
-            .then_with(|| self.timestamp.iso_order().cmp(&other.timestamp.iso_order()))
-            .then_with(|| self.event_id.cmp(&other.event_id))
+    /// The key of an event.
+    pub fn of(e: &Event) -> Self {
+        Self::new(e.lamport_clock, &e.timestamp, &e.event_id)
     }
-}
 
-impl PartialOrd for OrderKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    /// The event's wall-clock time.
+    pub fn timestamp(&self) -> Timestamp {
+        self.time.timestamp()
     }
 }
 
@@ -182,6 +187,7 @@ mod tests {
         #[test]
         fn iso_order_is_the_order_of_isoformat_text(a in timestamp(), b in timestamp()) {
             prop_assert_eq!(a.iso_order().cmp(&b.iso_order()), a.isoformat().cmp(&b.isoformat()));
+            prop_assert_eq!(a.iso_order().timestamp(), a);
         }
 
         #[test]

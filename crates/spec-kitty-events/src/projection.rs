@@ -50,6 +50,7 @@ use serde::{Deserialize, Serialize};
 use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
 use crate::ordering::{EventId, OrderKey};
+use crate::timestamp::IsoKey;
 
 /// A reducer that can be fed events in batches (see the module documentation).
 pub trait Projection: Clone + Send + Sync + Serialize + DeserializeOwned + 'static {
@@ -110,11 +111,7 @@ impl<I> Prepared<I> {
 pub fn prepare_ref<P: Projection>(event: &EventRef<'_>) -> Option<Prepared<P::Item>> {
     P::prepare(event).map(|item| {
         Prepared::new(
-            OrderKey {
-                lamport_clock: event.lamport_clock,
-                timestamp: event.timestamp.clone(),
-                event_id: EventId::new(&event.event_id),
-            },
+            OrderKey::new(event.lamport_clock, &event.timestamp, &event.event_id),
             item,
         )
     })
@@ -179,10 +176,10 @@ pub enum Feed {
 }
 
 /// The order position under which an id was kept, for deciding later duplicates.
-type Seen = (u64, (u64, u32));
+type Seen = (u64, IsoKey);
 
 fn seen_key(k: &OrderKey) -> Seen {
-    (k.lamport_clock, k.timestamp.iso_order())
+    (k.lamport_clock, k.time)
 }
 
 /// A projection kept current as batches of events arrive (see the module documentation).

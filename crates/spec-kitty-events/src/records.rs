@@ -136,17 +136,19 @@ fn lines<T: Send>(
     work: &(dyn Fn(Record<'_>) -> T + Sync),
     sink: &mut dyn FnMut(T) -> bool,
 ) -> bool {
-    let mut spans: Vec<(usize, &[u8])> = Vec::new();
-    for line in block.split(|&b| b == b'\n') {
+    let mut spans: Vec<(usize, &[u8])> = Vec::with_capacity(block.len() / 256);
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', block).chain(
+        // A last line without its newline.
+        (block.last().is_some_and(|&b| b != b'\n')).then_some(block.len()),
+    );
+    for end in ends {
         *line_no += 1;
-        let trimmed = line.trim_ascii();
+        let trimmed = block[start..end].trim_ascii();
         if !trimmed.is_empty() {
             spans.push((*line_no, trimmed));
         }
-    }
-    // The split of a block ending in a newline yields one empty piece too many.
-    if block.last() == Some(&b'\n') {
-        *line_no -= 1;
+        start = end + 1;
     }
     let results: Vec<T> = spans
         .par_iter()

@@ -155,9 +155,10 @@ impl Timestamp {
         }
     }
 
-    /// A key that orders timestamps exactly as their [`Timestamp::isoformat`] texts compare
-    /// as strings (the reference's tie-break among events with equal Lamport clocks),
-    /// without building the text.
+    /// The timestamp packed into a key that orders timestamps exactly as their
+    /// [`Timestamp::isoformat`] texts compare as strings (the reference's tie-break among
+    /// events with equal Lamport clocks), without building the text; the key converts back
+    /// ([`IsoKey::timestamp`]).
     ///
     /// After the fixed-width date and time, the texts continue with nothing (naive, no
     /// fraction), `+` or `-` (an offset) or `.` (a fraction), in that byte order; a
@@ -171,8 +172,10 @@ impl Timestamp {
     /// assert!(t("2026-01-01T10:00:00+02:00").iso_order() > t("2026-01-01T09:00:00Z").iso_order());
     /// assert!(t("2026-01-01T10:00:00").iso_order() < t("2026-01-01T10:00:00Z").iso_order());
     /// assert!(t("2026-01-01T10:00:00-01:00").iso_order() < t("2026-01-01T10:00:00.5").iso_order());
+    /// let x = t("2026-01-01T10:00:00.25-05:30");
+    /// assert_eq!(x.iso_order().timestamp(), x);
     /// ```
-    pub fn iso_order(&self) -> (u64, u32) {
+    pub fn iso_order(&self) -> IsoKey {
         let datetime = (u64::from(self.year) << 26)
             | (u64::from(self.month) << 22)
             | (u64::from(self.day) << 17)
@@ -186,9 +189,9 @@ impl Timestamp {
             Some(o) => (2 << 20) | o.unsigned_abs(),
         };
         if self.microsecond == 0 {
-            (datetime << 22 | u64::from(offset >> 20) << 20, offset)
+            IsoKey(datetime << 22 | u64::from(offset >> 20) << 20, offset)
         } else {
-            (
+            IsoKey(
                 datetime << 22 | 3 << 20 | u64::from(self.microsecond),
                 offset,
             )
@@ -267,6 +270,39 @@ impl Timestamp {
             None => {}
         }
         out
+    }
+}
+
+/// A [`Timestamp`] packed in its isoformat order (see [`Timestamp::iso_order`]): compares
+/// as the isoformat texts do, and holds the whole timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct IsoKey(u64, u32);
+
+impl IsoKey {
+    /// The timestamp again.
+    pub fn timestamp(self) -> Timestamp {
+        let IsoKey(hi, lo) = self;
+        let datetime = hi >> 22;
+        let microsecond = if (hi >> 20) & 3 == 3 {
+            (hi & 0xF_FFFF) as u32
+        } else {
+            0
+        };
+        let size = (lo & 0xF_FFFF) as i32;
+        Timestamp {
+            year: (datetime >> 26) as u16,
+            month: ((datetime >> 22) & 0xF) as u8,
+            day: ((datetime >> 17) & 0x1F) as u8,
+            hour: ((datetime >> 12) & 0x1F) as u8,
+            minute: ((datetime >> 6) & 0x3F) as u8,
+            second: (datetime & 0x3F) as u8,
+            microsecond,
+            offset: match lo >> 20 {
+                0 => None,
+                1 => Some(size),
+                _ => Some(-size),
+            },
+        }
     }
 }
 

@@ -496,7 +496,7 @@ fn validate_str<'b>(t: &StrTy, v: &'b Json<'_>) -> Result<Json<'b>, FieldError> 
         }
     }
     if let Some(re) = &t.pattern
-        && !re.is_match(s)
+        && !pattern_matches(re, s)
     {
         return Err(FieldError::new(
             "string_pattern_mismatch",
@@ -504,6 +504,29 @@ fn validate_str<'b>(t: &StrTy, v: &'b Json<'_>) -> Result<Json<'b>, FieldError> 
         ));
     }
     Ok(Json::Str(Cow::Borrowed(s)))
+}
+
+/// Whether `re` matches `s`, remembering the last pattern and text each thread matched: a log repeats the same values (`schema_version` is `3.0.0` on every line), and
+/// a match is a pure function of the two.
+fn pattern_matches(re: &Regex, s: &str) -> bool {
+    use std::cell::RefCell;
+    thread_local! {
+        static LAST: RefCell<(String, String)> = const { RefCell::new((String::new(), String::new())) };
+    }
+    let pattern = re.as_str();
+    if LAST.with_borrow(|(p, last)| p == pattern && last == s) {
+        return true;
+    }
+    let hit = re.is_match(s);
+    if hit && s.len() <= 64 {
+        LAST.with_borrow_mut(|(p, last)| {
+            p.clear();
+            p.push_str(pattern);
+            last.clear();
+            last.push_str(s);
+        });
+    }
+    hit
 }
 
 fn validate_int<'b>(t: &IntTy, v: &'b Json<'_>, strict: bool) -> Result<Json<'b>, FieldError> {

@@ -885,10 +885,11 @@ impl Projection for CollaborationProjection {
             }
             self.st.event_count += 1;
             self.st.last_processed_event_id = Some(p.event_id().to_owned());
+            let timestamp = p.key.timestamp();
             let current = Current {
                 event_id: p.event_id(),
                 event_type: &p.item.event_type,
-                timestamp: &p.key.timestamp,
+                timestamp: &timestamp,
             };
             self.apply_one(&current, &p.item)?;
         }

@@ -716,7 +716,7 @@ impl StatusProjection {
                     wp_id: t.wp_id.to_string(),
                     current_lane: t.to_lane,
                     last_event_id: p.event_id.as_str().to_owned(),
-                    last_transition_at: p.timestamp.clone(),
+                    last_transition_at: p.timestamp(),
                     evidence: t.evidence.as_deref().cloned(),
                 };
                 self.wp_states.insert(t.wp_id.to_string(), state);

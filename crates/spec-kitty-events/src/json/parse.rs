@@ -50,6 +50,8 @@ pub fn parse(text: &str) -> Result<Json<'_>, ParseError> {
         bytes: text.as_bytes(),
         pos: 0,
         depth: 0,
+        entries: Vec::with_capacity(16),
+        items: Vec::with_capacity(4),
     };
     let parsed = p.value().and_then(|v| {
         p.skip_ws();
@@ -96,6 +98,10 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
+    /// Scratch stacks: the entries and items of the containers being read, moved into an
+    /// exactly sized vector when each container closes (one allocation per container).
+    entries: Object<'a>,
+    items: Vec<Json<'a>>,
 }
 
 /// Errors carry only the offset; the message is made once, at the top.
@@ -149,13 +155,14 @@ impl<'a> Parser<'a> {
     fn array(&mut self) -> Step<Json<'a>> {
         self.enter()?;
         self.pos += 1;
-        let mut items = Vec::new();
+        let start = self.items.len();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
         } else {
             loop {
-                items.push(self.value()?);
+                let item = self.value()?;
+                self.items.push(item);
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -168,13 +175,13 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Json::Array(items))
+        Ok(Json::Array(self.items.drain(start..).collect()))
     }
 
     fn object(&mut self) -> Step<Json<'a>> {
         self.enter()?;
         self.pos += 1;
-        let mut entries: Object<'a> = Vec::new();
+        let start = self.entries.len();
         let mut index: Option<FxHashMap<Cow<'a, str>, usize>> = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
@@ -192,7 +199,7 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
                 let value = self.value()?;
-                insert(&mut entries, &mut index, key, value);
+                insert(&mut self.entries, start, &mut index, key, value);
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -205,7 +212,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Json::Object(entries))
+        Ok(Json::Object(self.entries.drain(start..).collect()))
     }
 
     fn digits(&mut self) -> usize {
@@ -361,10 +368,11 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Adds an entry as a Python `dict` does: a repeated key keeps its position and takes
-/// the new value.
+/// Adds an entry to the object whose entries start at `start`, as a Python `dict` does: a
+/// repeated key keeps its position and takes the new value.
 fn insert<'a>(
     entries: &mut Object<'a>,
+    start: usize,
     index: &mut Option<FxHashMap<Cow<'a, str>, usize>>,
     key: Cow<'a, str>,
     value: Json<'a>,
@@ -379,17 +387,17 @@ fn insert<'a>(
         }
         return;
     }
-    if let Some(slot) = entries.iter_mut().find(|(k, _)| *k == key) {
+    if let Some(slot) = entries[start..].iter_mut().find(|(k, _)| *k == key) {
         slot.1 = value;
         return;
     }
     entries.push((key, value));
-    if entries.len() > INDEX_AT {
+    if entries.len() - start > INDEX_AT {
         *index = Some(
-            entries
+            entries[start..]
                 .iter()
                 .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
+                .map(|(i, (k, _))| (k.clone(), start + i))
                 .collect(),
         );
     }
