@@ -100,6 +100,7 @@ pub fn process<R: Read, T: Send>(
     }
     let mut consumed = 0u64;
     let mut line_no = 0usize;
+    let mut results: Vec<T> = Vec::new();
     loop {
         let want = BLOCK.saturating_sub(buf.len()).max(64 << 10);
         let n = fill(&mut reader, &mut buf, want)?;
@@ -111,7 +112,7 @@ pub fn process<R: Read, T: Send>(
                 None => continue,
             }
         };
-        if !lines(&buf[..complete], &mut line_no, work, sink) {
+        if !lines(&buf[..complete], &mut line_no, work, sink, &mut results) {
             return Ok(());
         }
         consumed += complete as u64;
@@ -130,11 +131,13 @@ fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize) -> io::Result<u
 }
 
 /// The records of a block of whole lines, in order; `false` when the sink stopped.
+/// `results` is scratch space, reused from block to block.
 fn lines<T: Send>(
     block: &[u8],
     line_no: &mut usize,
     work: &(dyn Fn(Record<'_>) -> T + Sync),
     sink: &mut dyn FnMut(T) -> bool,
+    results: &mut Vec<T>,
 ) -> bool {
     let mut spans: Vec<(usize, &[u8])> = Vec::with_capacity(block.len() / 256);
     let mut start = 0;
@@ -150,7 +153,7 @@ fn lines<T: Send>(
         }
         start = end + 1;
     }
-    let results: Vec<T> = spans
+    spans
         .par_iter()
         .with_min_len(64)
         .map(|&(line, bytes)| {
@@ -159,8 +162,8 @@ fn lines<T: Send>(
                 value: json::parse_bytes(bytes).map_err(syntax),
             })
         })
-        .collect();
-    results.into_iter().all(sink)
+        .collect_into_vec(results);
+    results.drain(..).all(sink)
 }
 
 /// The records of a whole JSON document: an array's elements, or the document itself.
