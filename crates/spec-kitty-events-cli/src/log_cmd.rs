@@ -5,11 +5,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use spec_kitty_events::replay::{ReducerKind, ReplayOptions};
 use spec_kitty_events::storage::{AppendOutcome, EventStore, ExpectedPosition};
-use spec_kitty_events::{Error, Event};
+use spec_kitty_events::{EncodedEvent, Error, Event};
 use spec_kitty_events_postgres::PostgresStore;
 use spec_kitty_events_sqlite::SqliteStore;
 
@@ -21,8 +21,13 @@ use crate::{progress, validate_cmd};
 /// The store used when none is named: a SQLite file in the current project.
 pub const DEFAULT_STORE: &str = "sqlite:.spec-kitty/events.db";
 
-/// Events appended per transaction.
-const APPEND_BATCH: usize = 1000;
+/// Valid records appended per transaction by `log append`: each batch is one commit (one
+/// `fsync` of the SQLite WAL, one PostgreSQL commit), durable once it returns.
+const APPEND_BATCH: usize = 8192;
+
+/// Batches validated ahead of the store: the next one is checked while the store writes
+/// the current one.
+const BATCHES_AHEAD: usize = 1;
 
 /// Events read per page when listing.
 const PAGE: usize = 1000;
@@ -56,7 +61,7 @@ impl Store {
         }
     }
 
-    fn events(&mut self) -> &mut dyn EventStore {
+    fn events(&mut self) -> &mut (dyn EventStore + Send) {
         match self {
             Store::Sqlite(s) => s.as_mut(),
             Store::Postgres(s) => s.as_mut(),
@@ -73,6 +78,9 @@ pub struct Rejection {
     pub line: usize,
     /// Why, one entry per problem (`path: message (kind)`).
     pub reasons: Vec<String>,
+    /// The record's place in the whole input, to report refusals in input order.
+    #[serde(skip)]
+    seq: usize,
 }
 
 /// The outcome of `log append`.
@@ -82,58 +90,72 @@ pub struct AppendReport {
     pub appended: u64,
     /// Events already stored, identical: nothing changed.
     pub duplicates: u64,
-    /// Records refused.
+    /// Records refused (invalid, or a different event holds their id).
     pub rejected: u64,
-    /// Every refusal.
+    /// Every refusal, in input order.
     pub rejections: Vec<Rejection>,
 }
 
-struct Pending {
-    events: Vec<Event>,
-    origins: Vec<(Arc<str>, usize)>,
+/// Where a record came from.
+struct Origin {
+    seq: usize,
+    file: Arc<str>,
+    line: usize,
 }
 
-fn flush(
-    store: &mut dyn EventStore,
-    pending: &mut Pending,
-    report: &mut AppendReport,
-) -> Result<()> {
-    if pending.events.is_empty() {
-        return Ok(());
+impl Origin {
+    fn refuse(self, reasons: Vec<String>) -> Rejection {
+        Rejection {
+            file: self.file.to_string(),
+            line: self.line,
+            reasons,
+            seq: self.seq,
+        }
     }
-    let tally = |outcomes: &[AppendOutcome], report: &mut AppendReport| {
-        for o in outcomes {
-            match o {
+}
+
+/// Valid records on their way to the store, encoded.
+struct Batch {
+    events: Vec<EncodedEvent>,
+    origins: Vec<Origin>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            events: Vec::with_capacity(APPEND_BATCH),
+            origins: Vec::with_capacity(APPEND_BATCH),
+        }
+    }
+}
+
+/// The store side of `log append`: appends each batch in one transaction and tallies the
+/// per-event outcomes; a conflict refuses that record alone.
+fn write_batches(
+    store: &mut (dyn EventStore + Send),
+    batches: mpsc::Receiver<Batch>,
+) -> Result<AppendReport> {
+    let mut report = AppendReport::default();
+    for batch in batches {
+        let outcomes = store
+            .append_encoded(&batch.events, ExpectedPosition::Any)
+            .context("append failed")?;
+        for ((outcome, event), origin) in outcomes.iter().zip(&batch.events).zip(batch.origins) {
+            match outcome {
                 AppendOutcome::Appended(_) => report.appended += 1,
                 AppendOutcome::Duplicate(_) => report.duplicates += 1,
-            }
-        }
-    };
-    match store.append(&pending.events, ExpectedPosition::Any) {
-        Ok(outcomes) => tally(&outcomes, report),
-        Err(Error::EventIdConflict { .. }) => {
-            // One event contradicts a stored one: append the batch event by event so that
-            // only the contradicting ones are refused.
-            for (event, (file, line)) in pending.events.iter().zip(&pending.origins) {
-                match store.append(std::slice::from_ref(event), ExpectedPosition::Any) {
-                    Ok(outcomes) => tally(&outcomes, report),
-                    Err(e @ Error::EventIdConflict { .. }) => {
-                        report.rejected += 1;
-                        report.rejections.push(Rejection {
-                            file: file.to_string(),
-                            line: *line,
-                            reasons: vec![format!("event_id: {e}")],
-                        });
-                    }
-                    Err(e) => return Err(e).context("append failed"),
+                AppendOutcome::Conflict(p) => {
+                    let conflict = Error::EventIdConflict {
+                        event_id: event.event_id().to_owned(),
+                    };
+                    report.rejections.push(origin.refuse(vec![format!(
+                        "event_id: {conflict} (the stored event is at position {p})"
+                    )]));
                 }
             }
         }
-        Err(e) => return Err(e).context("append failed"),
     }
-    pending.events.clear();
-    pending.origins.clear();
-    Ok(())
+    Ok(report)
 }
 
 fn reasons_of(value: Result<Value, String>) -> Result<Event, Vec<String>> {
@@ -155,60 +177,87 @@ fn reasons_of(value: Result<Value, String>) -> Result<Event, Vec<String>> {
     Event::from_json(v).map_err(|e| vec![e.to_string()])
 }
 
+/// A valid record encoded for the store (on the worker threads), or why it is refused.
+fn encoded(value: Result<Value, String>) -> Result<EncodedEvent, Vec<String>> {
+    let event = reasons_of(value)?;
+    EncodedEvent::new(&event).map_err(|e| vec![e.to_string()])
+}
+
+/// The reading side of `log append`: validates and encodes every record on the worker
+/// threads, sends full batches of valid ones to the writer and returns the refused ones.
+/// Stops early when the writer is gone (it failed; its error is the one reported).
+fn read_batches(files: &[String], writer: &mpsc::SyncSender<Batch>) -> Result<Vec<Rejection>> {
+    let mut rejections = Vec::new();
+    let mut batch = Batch::new();
+    let mut seq = 0usize;
+    for path in paths_or_stdin(files) {
+        let source = Source::open(&path)?;
+        let bar = progress::for_bytes(source.len, "appending");
+        let mut writer_gone = false;
+        type Checked = (Arc<str>, usize, Result<EncodedEvent, Vec<String>>);
+        let work = |rec: Record| -> Checked { (rec.file, rec.line, encoded(rec.value)) };
+        source.process(
+            &|n| bar.set_position(n),
+            &work,
+            &mut |(file, line, checked): Checked| {
+                seq += 1;
+                let origin = Origin { seq, file, line };
+                match checked {
+                    Ok(event) => {
+                        batch.events.push(event);
+                        batch.origins.push(origin);
+                        if batch.events.len() >= APPEND_BATCH
+                            && writer
+                                .send(std::mem::replace(&mut batch, Batch::new()))
+                                .is_err()
+                        {
+                            writer_gone = true;
+                            return false;
+                        }
+                    }
+                    Err(reasons) => rejections.push(origin.refuse(reasons)),
+                }
+                true
+            },
+        )?;
+        bar.finish_and_clear();
+        if writer_gone {
+            return Ok(rejections);
+        }
+    }
+    if !batch.events.is_empty() {
+        // A failed send means the writer failed; its error is the one reported.
+        let _ = writer.send(batch);
+    }
+    Ok(rejections)
+}
+
 /// `log append`: validates every record fail-closed (envelope, cutover policy, payload
-/// contract) and appends the valid ones in atomic batches. A bad record never blocks the
-/// good ones.
+/// contract) and appends the valid ones in batches of [`APPEND_BATCH`], one transaction
+/// each, while the next batch is being validated. Every refused record (invalid, or a
+/// different event already holds its id) is reported with its file and line, and never
+/// holds up the others. When the report is printed every appended event is durable; if
+/// the process stops earlier, the batches committed so far stay and appending the same
+/// input again completes the job (what is stored counts as duplicates).
 pub fn append(
     store: &mut Store,
     files: &[String],
     format: Format,
     out: &mut Out,
 ) -> Result<AppendReport> {
-    let mut report = AppendReport::default();
-    let mut pending = Pending {
-        events: Vec::with_capacity(APPEND_BATCH),
-        origins: Vec::with_capacity(APPEND_BATCH),
-    };
     let events = store.events();
-    for path in paths_or_stdin(files) {
-        let source = Source::open(&path)?;
-        let bar = progress::for_bytes(source.len, "appending");
-        let mut failure: Option<anyhow::Error> = None;
-        type Checked = (Arc<str>, usize, Result<Event, Vec<String>>);
-        let work = |rec: Record| -> Checked { (rec.file, rec.line, reasons_of(rec.value)) };
-        source.process(
-            &|n| bar.set_position(n),
-            &work,
-            &mut |(file, line, checked): Checked| {
-                match checked {
-                    Ok(event) => {
-                        pending.events.push(event);
-                        pending.origins.push((file, line));
-                        if pending.events.len() >= APPEND_BATCH
-                            && let Err(e) = flush(events, &mut pending, &mut report)
-                        {
-                            failure = Some(e);
-                            return false;
-                        }
-                    }
-                    Err(reasons) => {
-                        report.rejected += 1;
-                        report.rejections.push(Rejection {
-                            file: file.to_string(),
-                            line,
-                            reasons,
-                        });
-                    }
-                }
-                true
-            },
-        )?;
-        bar.finish_and_clear();
-        if let Some(e) = failure {
-            return Err(e);
-        }
-    }
-    flush(events, &mut pending, &mut report)?;
+    let (to_writer, batches) = mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
+    let (read, written) = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_batches(events, batches));
+        let read = read_batches(files, &to_writer);
+        drop(to_writer);
+        (read, writer.join())
+    });
+    // The writer's error first: the reader stops when the writer fails.
+    let mut report = written.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    report.rejections.extend(read?);
+    report.rejections.sort_by_key(|r| r.seq);
+    report.rejected = report.rejections.len() as u64;
     match format {
         Format::Json => {
             serde_json::to_writer(&mut *out.out(), &report)?;

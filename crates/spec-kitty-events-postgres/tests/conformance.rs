@@ -3,68 +3,34 @@
 
 use spec_kitty_events_postgres::{PostgresOptions, PostgresStore};
 use spec_kitty_events_testkit::pg_server::TempPostgres;
-use spec_kitty_events_testkit::store_suite::{Backend, run};
+use spec_kitty_events_testkit::store_suite::{DurableBackend, Locations, run};
 
-struct Pg {
+/// Every location is a new schema of one database.
+struct Schemas {
     url: String,
     next: usize,
 }
 
-fn open(url: &str, options: PostgresOptions) -> PostgresStore {
-    PostgresStore::connect_with(url, options).expect("connect")
-}
-
-impl Pg {
-    fn fresh(&mut self, error_retention: usize) -> PostgresStore {
+impl Locations for Schemas {
+    type Store = PostgresStore;
+    type Location = Option<String>;
+    fn fresh_location(&mut self) -> Option<String> {
         self.next += 1;
-        open(
+        Some(format!("suite {}", self.next))
+    }
+    fn open(&mut self, schema: &Option<String>, error_retention: usize) -> PostgresStore {
+        PostgresStore::connect_with(
             &self.url,
             PostgresOptions {
-                schema: Some(format!("suite {}", self.next)),
+                schema: schema.clone(),
                 error_retention,
             },
         )
+        .expect("connect")
     }
-    fn reopen(store: PostgresStore) -> PostgresStore {
-        let (url, options) = (store.url().to_owned(), store.options().clone());
-        drop(store);
-        open(&url, options)
-    }
-    fn second(store: &PostgresStore) -> PostgresStore {
-        open(store.url(), store.options().clone())
-    }
-}
-
-impl Backend for Pg {
-    type Events = PostgresStore;
-    type Clocks = PostgresStore;
-    type Errors = PostgresStore;
-    fn durable(&self) -> bool {
-        true
-    }
-    fn fresh_events(&mut self) -> PostgresStore {
-        self.fresh(100)
-    }
-    fn fresh_clocks(&mut self) -> PostgresStore {
-        self.fresh(100)
-    }
-    fn fresh_errors(&mut self, max_entries: usize) -> PostgresStore {
-        self.fresh(max_entries)
-    }
-    fn reopen_events(&mut self, store: PostgresStore) -> PostgresStore {
-        Self::reopen(store)
-    }
-    fn reopen_clocks(&mut self, store: PostgresStore) -> PostgresStore {
-        Self::reopen(store)
-    }
-    fn reopen_errors(&mut self, store: PostgresStore) -> PostgresStore {
-        Self::reopen(store)
-    }
-    fn second_events(&mut self, store: &PostgresStore) -> Option<PostgresStore> {
-        Some(Self::second(store))
-    }
-    fn second_clocks(&mut self, store: &PostgresStore) -> Option<PostgresStore> {
-        Some(Self::second(store))
+    fn location_of(&self, store: &PostgresStore) -> (Option<String>, usize) {
+        let options = store.options();
+        (options.schema.clone(), options.error_retention)
     }
 }
 
@@ -81,10 +47,10 @@ fn postgres_store_passes_the_suite() {
             "--icu-locale=en-US",
         ],
     );
-    run(&mut Pg {
+    run(&mut DurableBackend(Schemas {
         url: url.clone(),
         next: 0,
-    });
+    }));
 
     // The default schema (search_path) works too, and a newer schema is refused.
     let store = PostgresStore::connect(&url).expect("connect default schema");
