@@ -622,9 +622,9 @@ pub fn scan_all<S: EventStore + ?Sized>(
 fn scanning<B: Backend>(b: &mut B) {
     let mut s = b.fresh_events();
     assert!(scan_all(&s, 0, None).is_empty(), "empty store");
-    // More rows than a backend fetches at a time (PostgreSQL: 1,000), over three
+    // More rows than a backend fetches at a time (PostgreSQL: 4,096), over three
     // aggregates, appended in batches that also carry a duplicate and a conflict.
-    let events: Vec<Event> = (0..2_345u128)
+    let events: Vec<Event> = (0..5_345u128)
         .map(|i| event(1_000 + i, &format!("s{}", i % 3), "n", (i % 17) as u64))
         .collect();
     for chunk in events.chunks(400) {
@@ -643,8 +643,8 @@ fn scanning<B: Backend>(b: &mut B) {
         want,
         "every row in position order, the stored text exactly"
     );
-    assert_eq!(scan_all(&s, 2_000, None), want[2_000..], "after a position");
-    assert!(scan_all(&s, 2_345, None).is_empty(), "after the last");
+    assert_eq!(scan_all(&s, 4_000, None), want[4_000..], "after a position");
+    assert!(scan_all(&s, 5_345, None).is_empty(), "after the last");
     assert!(
         scan_all(&s, u64::MAX, None).is_empty(),
         "far after the last"
@@ -672,7 +672,7 @@ fn scanning<B: Backend>(b: &mut B) {
     must(
         s.scan(0, None, &mut |p, _| {
             calls += 1;
-            Ok(if p == 1_500 {
+            Ok(if p == 4_500 {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())
@@ -680,7 +680,7 @@ fn scanning<B: Backend>(b: &mut B) {
         }),
         "break",
     );
-    assert_eq!(calls, 1_500, "nothing is visited after a break");
+    assert_eq!(calls, 4_500, "nothing is visited after a break");
     // An error from the visitor ends the scan with that error.
     let mut calls = 0;
     let r = s.scan(10, None, &mut |p, _| {
@@ -698,13 +698,13 @@ fn scanning<B: Backend>(b: &mut B) {
     assert_eq!(calls, 3);
     // The store works as before after interrupted scans, and the decoding reads agree
     // with the scan.
-    assert_eq!(must(s.last_position(None), "after scans"), Some(2_345));
+    assert_eq!(must(s.last_position(None), "after scans"), Some(5_345));
     assert_eq!(
-        must(s.read_after(2_340, 3), "read_after")
+        must(s.read_after(5_340, 3), "read_after")
             .iter()
             .map(|e| (e.position, body_of(&e.event)))
             .collect::<Vec<_>>(),
-        want[2_340..2_343]
+        want[5_340..5_343]
     );
     assert_log(&s, &events, "scanned store");
     let mut sorted = events.clone();
