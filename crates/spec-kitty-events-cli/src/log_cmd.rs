@@ -5,14 +5,16 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
+use rayon::prelude::*;
 use spec_kitty_events::conformance::validate::admit;
-use spec_kitty_events::projection::{Projection, prepare};
+use spec_kitty_events::envelope::EventRef;
+use spec_kitty_events::projection::{Prepared, Projection, prepare_ref};
 use spec_kitty_events::records::Record;
 use spec_kitty_events::replay::{ProjectionVisitor, ReducerKind, ReplayOptions, with_projection};
 use spec_kitty_events::storage::{AppendOutcome, EventStore, ExpectedPosition};
-use spec_kitty_events::{Error, Event};
+use spec_kitty_events::{EncodedEvent, Error};
 use spec_kitty_events_postgres::PostgresStore;
 use spec_kitty_events_sqlite::SqliteStore;
 
@@ -24,8 +26,13 @@ use crate::replay_cmd::{Outcome, Reduced, reduce_and_print, report};
 /// The store used when none is named: a SQLite file in the current project.
 pub const DEFAULT_STORE: &str = "sqlite:.spec-kitty/events.db";
 
-/// Events appended per transaction.
-const APPEND_BATCH: usize = 1000;
+/// Valid records appended per transaction by `log append`: each batch is one commit (one
+/// `fsync` of the SQLite WAL, one PostgreSQL commit), durable once it returns.
+const APPEND_BATCH: usize = 8192;
+
+/// Batches validated ahead of the store: the next one is checked while the store writes
+/// the current one.
+const BATCHES_AHEAD: usize = 1;
 
 /// Events read per page when listing.
 const PAGE: usize = 1000;
@@ -59,7 +66,7 @@ impl Store {
         }
     }
 
-    fn events(&mut self) -> &mut dyn EventStore {
+    fn events(&mut self) -> &mut (dyn EventStore + Send) {
         match self {
             Store::Sqlite(s) => s.as_mut(),
             Store::Postgres(s) => s.as_mut(),
@@ -76,6 +83,9 @@ pub struct Rejection {
     pub line: usize,
     /// Why, one entry per problem (`path: message (kind)`).
     pub reasons: Vec<String>,
+    /// The record's place in the whole input, to report refusals in input order.
+    #[serde(skip)]
+    seq: usize,
 }
 
 /// The outcome of `log append`.
@@ -85,63 +95,79 @@ pub struct AppendReport {
     pub appended: u64,
     /// Events already stored, identical: nothing changed.
     pub duplicates: u64,
-    /// Records refused.
+    /// Records refused (invalid, or a different event holds their id).
     pub rejected: u64,
-    /// Every refusal.
+    /// Every refusal, in input order.
     pub rejections: Vec<Rejection>,
 }
 
-struct Pending {
-    events: Vec<Event>,
-    origins: Vec<(Arc<str>, usize)>,
+/// Where a record came from.
+struct Origin {
+    seq: usize,
+    file: Arc<str>,
+    line: usize,
 }
 
-fn flush(
-    store: &mut dyn EventStore,
-    pending: &mut Pending,
-    report: &mut AppendReport,
-) -> Result<()> {
-    if pending.events.is_empty() {
-        return Ok(());
+impl Origin {
+    fn refuse(self, reasons: Vec<String>) -> Rejection {
+        Rejection {
+            file: self.file.to_string(),
+            line: self.line,
+            reasons,
+            seq: self.seq,
+        }
     }
-    let tally = |outcomes: &[AppendOutcome], report: &mut AppendReport| {
-        for o in outcomes {
-            match o {
+}
+
+/// Valid records on their way to the store, encoded.
+struct Batch {
+    events: Vec<EncodedEvent>,
+    origins: Vec<Origin>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            events: Vec::with_capacity(APPEND_BATCH),
+            origins: Vec::with_capacity(APPEND_BATCH),
+        }
+    }
+}
+
+/// The store side of `log append`: appends each batch in one transaction and tallies the
+/// per-event outcomes; a conflict refuses that record alone.
+fn write_batches(
+    store: &mut (dyn EventStore + Send),
+    batches: mpsc::Receiver<Batch>,
+) -> Result<AppendReport> {
+    let mut report = AppendReport::default();
+    for batch in batches {
+        let outcomes = store
+            .append_encoded(&batch.events, ExpectedPosition::Any)
+            .context("append failed")?;
+        for ((outcome, event), origin) in outcomes.iter().zip(&batch.events).zip(batch.origins) {
+            match outcome {
                 AppendOutcome::Appended(_) => report.appended += 1,
                 AppendOutcome::Duplicate(_) => report.duplicates += 1,
-            }
-        }
-    };
-    match store.append(&pending.events, ExpectedPosition::Any) {
-        Ok(outcomes) => tally(&outcomes, report),
-        Err(Error::EventIdConflict { .. }) => {
-            // One event contradicts a stored one: append the batch event by event so that
-            // only the contradicting ones are refused.
-            for (event, (file, line)) in pending.events.iter().zip(&pending.origins) {
-                match store.append(std::slice::from_ref(event), ExpectedPosition::Any) {
-                    Ok(outcomes) => tally(&outcomes, report),
-                    Err(e @ Error::EventIdConflict { .. }) => {
-                        report.rejected += 1;
-                        report.rejections.push(Rejection {
-                            file: file.to_string(),
-                            line: *line,
-                            reasons: vec![format!("event_id: {e}")],
-                        });
-                    }
-                    Err(e) => return Err(e).context("append failed"),
+                AppendOutcome::Conflict(p) => {
+                    let conflict = Error::EventIdConflict {
+                        event_id: event.event_id().to_owned(),
+                    };
+                    report.rejections.push(origin.refuse(vec![format!(
+                        "event_id: {conflict} (the stored event is at position {p})"
+                    )]));
                 }
             }
         }
-        Err(e) => return Err(e).context("append failed"),
     }
-    pending.events.clear();
-    pending.origins.clear();
-    Ok(())
+    Ok(report)
 }
 
-fn reasons_of(rec: Record<'_>) -> Result<Event, Vec<String>> {
+/// A valid record encoded for the store (on the worker threads), or why it is refused:
+/// the envelope, the cutover policy and the payload's contract must all hold.
+fn encoded(rec: Record<'_>) -> Result<EncodedEvent, Vec<String>> {
     let v = rec.value.map_err(|m| vec![m])?;
-    admit(&v).map(|e| e.to_event()).map_err(|violations| {
+    let event = admit(&v).map_err(|violations| {
         violations
             .iter()
             .map(|x| {
@@ -152,68 +178,90 @@ fn reasons_of(rec: Record<'_>) -> Result<Event, Vec<String>> {
                 };
                 format!("{path}: {} ({})", x.message, x.kind)
             })
-            .collect()
-    })
+            .collect::<Vec<_>>()
+    })?;
+    EncodedEvent::new(&event.to_event()).map_err(|e| vec![e.to_string()])
+}
+
+/// The reading side of `log append`: validates and encodes every record on the worker
+/// threads, sends full batches of valid ones to the writer and returns the refused ones.
+/// Stops early when the writer is gone (it failed; its error is the one reported).
+fn read_batches(files: &[String], writer: &mpsc::SyncSender<Batch>) -> Result<Vec<Rejection>> {
+    let mut rejections = Vec::new();
+    let mut batch = Batch::new();
+    let mut seq = 0usize;
+    for path in paths_or_stdin(files) {
+        let source = Source::open(&path)?;
+        let bar = progress::for_bytes(source.len, "appending");
+        let mut writer_gone = false;
+        type Checked = (Arc<str>, usize, Result<EncodedEvent, Vec<String>>);
+        let file = Arc::clone(&source.name);
+        let work = |rec: Record<'_>| -> Checked {
+            let line = rec.line;
+            (Arc::clone(&file), line, encoded(rec))
+        };
+        source.process(
+            &|n| bar.set_position(n),
+            &work,
+            &mut |(file, line, checked): Checked| {
+                seq += 1;
+                let origin = Origin { seq, file, line };
+                match checked {
+                    Ok(event) => {
+                        batch.events.push(event);
+                        batch.origins.push(origin);
+                        if batch.events.len() >= APPEND_BATCH
+                            && writer
+                                .send(std::mem::replace(&mut batch, Batch::new()))
+                                .is_err()
+                        {
+                            writer_gone = true;
+                            return false;
+                        }
+                    }
+                    Err(reasons) => rejections.push(origin.refuse(reasons)),
+                }
+                true
+            },
+        )?;
+        bar.finish_and_clear();
+        if writer_gone {
+            return Ok(rejections);
+        }
+    }
+    if !batch.events.is_empty() {
+        // A failed send means the writer failed; its error is the one reported.
+        let _ = writer.send(batch);
+    }
+    Ok(rejections)
 }
 
 /// `log append`: validates every record fail-closed (envelope, cutover policy, payload
-/// contract) and appends the valid ones in atomic batches. A bad record never blocks the
-/// good ones.
+/// contract) and appends the valid ones in batches of [`APPEND_BATCH`], one transaction
+/// each, while the next batch is being validated. Every refused record (invalid, or a
+/// different event already holds its id) is reported with its file and line, and never
+/// holds up the others. When the report is printed every appended event is durable; if
+/// the process stops earlier, the batches committed so far stay and appending the same
+/// input again completes the job (what is stored counts as duplicates).
 pub fn append(
     store: &mut Store,
     files: &[String],
     format: Format,
     out: &mut Out,
 ) -> Result<AppendReport> {
-    let mut report = AppendReport::default();
-    let mut pending = Pending {
-        events: Vec::with_capacity(APPEND_BATCH),
-        origins: Vec::with_capacity(APPEND_BATCH),
-    };
     let events = store.events();
-    for path in paths_or_stdin(files) {
-        let source = Source::open(&path)?;
-        let bar = progress::for_bytes(source.len, "appending");
-        let mut failure: Option<anyhow::Error> = None;
-        type Checked = (Arc<str>, usize, Result<Event, Vec<String>>);
-        let file = Arc::clone(&source.name);
-        let work = |rec: Record<'_>| -> Checked {
-            let line = rec.line;
-            (Arc::clone(&file), line, reasons_of(rec))
-        };
-        source.process(
-            &|n| bar.set_position(n),
-            &work,
-            &mut |(file, line, checked): Checked| {
-                match checked {
-                    Ok(event) => {
-                        pending.events.push(event);
-                        pending.origins.push((file, line));
-                        if pending.events.len() >= APPEND_BATCH
-                            && let Err(e) = flush(events, &mut pending, &mut report)
-                        {
-                            failure = Some(e);
-                            return false;
-                        }
-                    }
-                    Err(reasons) => {
-                        report.rejected += 1;
-                        report.rejections.push(Rejection {
-                            file: file.to_string(),
-                            line,
-                            reasons,
-                        });
-                    }
-                }
-                true
-            },
-        )?;
-        bar.finish_and_clear();
-        if let Some(e) = failure {
-            return Err(e);
-        }
-    }
-    flush(events, &mut pending, &mut report)?;
+    let (to_writer, batches) = mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
+    let (read, written) = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_batches(events, batches));
+        let read = read_batches(files, &to_writer);
+        drop(to_writer);
+        (read, writer.join())
+    });
+    // The writer's error first: the reader stops when the writer fails.
+    let mut report = written.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    report.rejections.extend(read?);
+    report.rejections.sort_by_key(|r| r.seq);
+    report.rejected = report.rejections.len() as u64;
     match format {
         Format::Json => {
             serde_json::to_writer(&mut *out.out(), &report)?;
@@ -294,26 +342,79 @@ pub fn list(
     Ok(shown)
 }
 
+/// Stored bodies handed to the workers at a time.
+const SCAN_CHUNK: usize = 4096;
+
+/// Prepares stored bodies for `P` on every core. A body the store hands back was
+/// validated when it was appended; one that no longer reads as an envelope is a storage
+/// error.
+fn prepare_bodies<P: Projection>(
+    bodies: &[(u64, String)],
+    items: &mut Vec<Prepared<P::Item>>,
+) -> Result<()> {
+    let prepared: Vec<Result<Option<Prepared<P::Item>>>> = bodies
+        .par_iter()
+        .with_min_len(64)
+        .map(|(position, body)| {
+            let tree = spec_kitty_events::json::parse(body)
+                .map_err(|e| anyhow::anyhow!("stored event {position} is not JSON: {e}"))?;
+            let event = EventRef::from_json(&tree).map_err(|errors| {
+                anyhow::anyhow!(
+                    "stored event {position} is not a valid envelope: {}",
+                    spec_kitty_events::contract::render_report("Event", &errors)
+                )
+            })?;
+            Ok(prepare_ref::<P>(&event))
+        })
+        .collect();
+    for p in prepared {
+        items.extend(p?);
+    }
+    Ok(())
+}
+
 struct StoreReplay<'a> {
     kind: ReducerKind,
-    events: &'a [Event],
+    store: &'a (dyn EventStore + Send),
+    aggregate: Option<&'a str>,
     format: Format,
     out: &'a mut Out,
 }
 
 impl ProjectionVisitor for StoreReplay<'_> {
     type Output = Result<Reduced>;
+
     fn visit<P: Projection>(self, projection: P) -> Result<Reduced> {
-        let items = prepare::<P>(self.events);
+        let mut items: Vec<Prepared<P::Item>> = Vec::new();
+        let mut chunk: Vec<(u64, String)> = Vec::with_capacity(SCAN_CHUNK);
+        let mut events = 0usize;
+        let mut failure: Option<anyhow::Error> = None;
+        self.store.scan(0, self.aggregate, &mut |position, body| {
+            chunk.push((position, body.to_owned()));
+            events += 1;
+            if chunk.len() == SCAN_CHUNK {
+                if let Err(e) = prepare_bodies::<P>(&chunk, &mut items) {
+                    failure = Some(e);
+                    return Ok(std::ops::ControlFlow::Break(()));
+                }
+                chunk.clear();
+            }
+            Ok(std::ops::ControlFlow::Continue(()))
+        })?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        prepare_bodies::<P>(&chunk, &mut items)?;
         Ok(Reduced {
             state: reduce_and_print(self.kind, projection, items, self.format, self.out)?,
-            events: self.events.len(),
+            events,
             rejected: 0,
         })
     }
 }
 
-/// `log replay`: replays the stored events (of one aggregate, or all) through a reducer.
+/// `log replay`: replays the stored events (of one aggregate, or all) through a reducer,
+/// reading the stored bodies straight into the reducer's prepared form.
 pub fn replay(
     store: &mut Store,
     kind: ReducerKind,
@@ -322,17 +423,13 @@ pub fn replay(
     format: Format,
     out: &mut Out,
 ) -> Result<Outcome> {
-    let events = store.events();
-    let loaded = match aggregate {
-        Some(a) => events.load_events(a)?,
-        None => events.load_all_events()?,
-    };
     let reduced = with_projection(
         kind,
         options,
         StoreReplay {
             kind,
-            events: &loaded,
+            store: store.events(),
+            aggregate,
             format,
             out: &mut *out,
         },

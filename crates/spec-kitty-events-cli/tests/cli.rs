@@ -560,11 +560,109 @@ fn exercise_log_commands(store: &str) {
     }
 }
 
+/// `log append` refuses each conflicting record alone (against the store or an earlier
+/// record of the same input, in the same batch or not), reports every refusal in input
+/// order with its file and line, and stores everything else.
+fn exercise_conflicting_append(store: &str, dir: &Path) {
+    let id = |k: usize| format!("01ARZ3NDEKTSV4RR{k:010}");
+    let record = |k: usize, actor: &str| {
+        let mut e = envelope(&id(k), k as u64 + 1, transition(None, "planned"));
+        e["aggregate_id"] = json!(format!("mission/m/WP{k:05}"));
+        e["payload"]["wp_id"] = json!(format!("WP{k:05}"));
+        e["payload"]["actor"] = json!(actor);
+        e
+    };
+    // Enough records for several batches; a conflict every 1,000 records (with an earlier
+    // record of this input), an invalid record every 1,500, a duplicate every 2,000.
+    let mut lines = Vec::new();
+    let (mut conflicts, mut invalid) = (Vec::new(), Vec::new());
+    for k in 0..20_000 {
+        lines.push(record(k, "a").to_string());
+        if k % 1_000 == 999 {
+            lines.push(record(k - 600, "someone-else").to_string());
+            conflicts.push((lines.len(), k - 600));
+        }
+        if k % 1_500 == 1_499 {
+            lines.push("{not json".to_owned());
+            invalid.push(lines.len());
+        }
+        if k % 2_000 == 1_999 {
+            lines.push(record(k - 1_000, "a").to_string());
+        }
+    }
+    let a = dir.join("a.jsonl");
+    std::fs::write(&a, lines.join("\n") + "\n").unwrap();
+    // A second file: a conflict with the first file's first record, and a new record.
+    let b = dir.join("b.jsonl");
+    std::fs::write(
+        &b,
+        format!("{}\n{}\n", record(0, "late"), record(20_000, "a")),
+    )
+    .unwrap();
+    let out = log_cmd(
+        store,
+        &[
+            "append",
+            "--format",
+            "json",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["appended"], 20_001);
+    assert_eq!(report["duplicates"], 10);
+    let mut want: Vec<(String, usize)> = conflicts
+        .iter()
+        .map(|&(line, _)| line)
+        .chain(invalid.iter().copied())
+        .map(|line| (a.display().to_string(), line))
+        .collect();
+    want.sort();
+    want.push((b.display().to_string(), 1));
+    let got: Vec<(String, usize)> = report["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_owned(),
+                r["line"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect();
+    assert_eq!(got, want, "every refusal, in input order");
+    assert_eq!(report["rejected"], want.len());
+    for r in report["rejections"].as_array().unwrap() {
+        let reason = r["reasons"][0].as_str().unwrap();
+        let line = r["line"].as_u64().unwrap() as usize;
+        if let Some(&(_, k)) = conflicts.iter().find(|&&(l, _)| l == line) {
+            assert!(
+                reason.contains(&id(k))
+                    && reason.contains("different content")
+                    && reason.contains(&format!("at position {}", k + 1)),
+                "{reason}"
+            );
+        }
+    }
+    // What is stored is the first of each id, in input order.
+    let listed = json_lines(&log_cmd(store, &["list", "--format", "json"]));
+    assert_eq!(listed.len(), 20_001);
+    assert!(listed.iter().enumerate().all(|(i, l)| {
+        l["position"] == i + 1
+            && l["event"]["event_id"] == id(i)
+            && l["event"]["payload"]["actor"] == "a"
+    }));
+}
+
 #[test]
 fn log_commands_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}/nested/events.db", dir.path().display());
     exercise_log_commands(&store);
+    let conflicts = format!("sqlite:{}/conflicts.db", dir.path().display());
+    exercise_conflicting_append(&conflicts, dir.path());
 }
 
 #[test]
@@ -572,6 +670,9 @@ fn log_commands_on_postgres() {
     let server = spec_kitty_events_testkit::pg_server::TempPostgres::start();
     let url = server.create_database("cli_log");
     exercise_log_commands(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let conflicts = server.create_database("cli_conflicts");
+    exercise_conflicting_append(&conflicts, dir.path());
 }
 
 #[test]

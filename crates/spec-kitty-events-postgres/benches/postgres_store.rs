@@ -1,125 +1,95 @@
 //! PostgreSQL store throughput against a temporary local server (default durability
-//! settings): batched appends and full reads, plus a bare `INSERT … SELECT unnest` of
-//! the same rows as the ceiling.
+//! settings), in one run: appends of clean batches and of batches with 1 % conflicts,
+//! beside a bare `INSERT … SELECT unnest` of the same rows into the same table (the
+//! ceiling); full reads, catch-up pages and the raw scan, beside a bare `SELECT`.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use spec_kitty_events::{EventStore, ExpectedPosition};
-use spec_kitty_events_postgres::PostgresStore;
+use criterion::{Criterion, criterion_group, criterion_main};
+use spec_kitty_events::EncodedEvent;
+use spec_kitty_events::storage::clock_key;
+use spec_kitty_events_postgres::{PostgresOptions, PostgresStore};
 use spec_kitty_events_testkit::pg_server::TempPostgres;
-use spec_kitty_events_testkit::store_suite::realistic_event;
+use spec_kitty_events_testkit::store_bench::{
+    Names, SIZES, bench_appends, bench_reads, fill_for_reads,
+};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
-const BATCH: usize = 500;
-const READ_N: usize = 10_000;
+/// A store in a schema of its own.
+fn open(url: &str, schema: String) -> PostgresStore {
+    PostgresStore::connect_with(
+        url,
+        PostgresOptions {
+            schema: Some(schema),
+            ..PostgresOptions::default()
+        },
+    )
+    .expect("connect")
+}
 
-fn batch(start: u128) -> Vec<spec_kitty_events::Event> {
-    (0..BATCH as u128)
-        .map(|i| {
-            let n = start + i;
-            realistic_event(n, &format!("mission/WP{:02}", n % 50), "node-1", n as u64)
-        })
-        .collect()
+/// The ceiling's table: made by the store (same schema and indexes), written by one bare
+/// `INSERT … SELECT unnest` per batch with positions counted here: no lock, no look-up.
+struct Bare {
+    client: postgres::Client,
+    next: i64,
+}
+
+fn bare_table(url: &str, schema: String) -> Bare {
+    drop(open(url, schema.clone()));
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("raw client");
+    client
+        .batch_execute(&format!("SET search_path TO \"{schema}\""))
+        .expect("search_path");
+    Bare { client, next: 0 }
+}
+
+fn bare_insert(bare: &mut Bare, batch: &[EncodedEvent]) -> usize {
+    let positions: Vec<i64> = (1..=batch.len() as i64).map(|i| bare.next + i).collect();
+    bare.next += batch.len() as i64;
+    let ids: Vec<&str> = batch.iter().map(EncodedEvent::event_id).collect();
+    let aggs: Vec<&str> = batch.iter().map(EncodedEvent::aggregate_id).collect();
+    let nodes: Vec<&str> = batch.iter().map(EncodedEvent::node_id).collect();
+    let clocks: Vec<i64> = batch.iter().map(|e| clock_key(e.lamport_clock())).collect();
+    let bodies: Vec<&str> = batch.iter().map(EncodedEvent::body).collect();
+    bare.client
+        .execute(
+            "INSERT INTO ske_events (position, event_id, aggregate_id, node_id, lamport_key, body)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[],
+                                  $5::bigint[], $6::text[])",
+            &[&positions, &ids, &aggs, &nodes, &clocks, &bodies],
+        )
+        .expect("insert");
+    0
 }
 
 fn benches(c: &mut Criterion) {
     let server = TempPostgres::start();
     let url = server.create_database("bench");
+    let names = Names::default();
     let mut g = c.benchmark_group("postgres");
-    g.throughput(Throughput::Elements(BATCH as u64));
-
-    let mut store = PostgresStore::connect_with(
-        &url,
-        spec_kitty_events_postgres::PostgresOptions {
-            schema: Some("append".into()),
-            ..Default::default()
-        },
-    )
-    .expect("connect");
-    let mut next = 0u128;
-    g.bench_function("append_batch_500", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let events = batch(next);
-                next += BATCH as u128;
-                let t = Instant::now();
-                black_box(
-                    store
-                        .append(&events, ExpectedPosition::Any)
-                        .expect("append"),
-                );
-                total += t.elapsed();
-            }
-            total
-        })
-    });
-
-    let mut raw = postgres::Client::connect(&url, postgres::NoTls).expect("raw client");
-    raw.batch_execute(
-        "CREATE TABLE raw_events (position bigserial PRIMARY KEY, event_id text NOT NULL UNIQUE,
-                                  aggregate_id text NOT NULL, node_id text NOT NULL,
-                                  lamport_key bigint NOT NULL, body text NOT NULL)",
-    )
-    .expect("schema");
-    let insert = raw
-        .prepare(
-            "INSERT INTO raw_events (event_id, aggregate_id, node_id, lamport_key, body)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])",
-        )
-        .expect("prepare");
-    let mut raw_next = 0u128;
-    g.bench_function("raw_unnest_insert_500_ceiling", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let events = batch(raw_next);
-                raw_next += BATCH as u128;
-                let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
-                let aggs: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
-                let nodes: Vec<&str> = events.iter().map(|e| e.node_id.as_str()).collect();
-                let clocks: Vec<i64> = events.iter().map(|e| e.lamport_clock as i64).collect();
-                let bodies: Vec<String> = events
-                    .iter()
-                    .map(|e| serde_json::to_string(e).expect("json"))
-                    .collect();
-                let t = Instant::now();
-                raw.execute(&insert, &[&ids, &aggs, &nodes, &clocks, &bodies])
-                    .expect("insert");
-                total += t.elapsed();
-            }
-            total
-        })
-    });
-
-    let mut read_store = PostgresStore::connect_with(
-        &url,
-        spec_kitty_events_postgres::PostgresOptions {
-            schema: Some("read".into()),
-            ..Default::default()
-        },
-    )
-    .expect("connect");
-    for k in 0..(READ_N / BATCH) {
-        read_store
-            .append(&batch((k * BATCH) as u128), ExpectedPosition::Any)
-            .expect("fill");
+    for size in SIZES {
+        bench_appends(
+            &mut g,
+            size,
+            || open(&url, names.next("append")),
+            || bare_table(&url, names.next("bare")),
+            bare_insert,
+            "bare_unnest_insert",
+        );
     }
-    g.throughput(Throughput::Elements(READ_N as u64));
-    g.bench_function("load_all_10k", |b| {
-        b.iter(|| black_box(read_store.load_all_events().expect("read")).len())
-    });
-    g.bench_function("read_after_10k_pages_1000", |b| {
+    let mut store = open(&url, "read".into());
+    fill_for_reads(&mut store);
+    bench_reads(&mut g, &store);
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).expect("raw client");
+    let select = raw
+        .prepare("SELECT body FROM read.ske_events ORDER BY position")
+        .expect("prepare");
+    g.bench_function("bare_select_10k_ceiling", |b| {
         b.iter(|| {
-            let mut after = 0;
-            let mut n = 0;
-            loop {
-                let page = read_store.read_after(after, 1000).expect("page");
-                let Some(last) = page.last() else { break };
-                after = last.position;
-                n += page.len();
-            }
-            assert_eq!(n, READ_N);
+            let rows = raw.query(&select, &[]).expect("query");
+            black_box(
+                rows.iter()
+                    .map(|r| r.get::<_, &str>(0).len())
+                    .sum::<usize>(),
+            )
         })
     });
     g.finish();

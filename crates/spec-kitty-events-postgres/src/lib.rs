@@ -9,9 +9,14 @@
 //! - An append is one transaction that first takes `LOCK TABLE ske_events IN EXCLUSIVE
 //!   MODE` (writers queue, readers are not blocked): positions are assigned as
 //!   `max + 1, …` under that lock, so they are dense and become visible strictly in
-//!   order, which keeps [`EventStore::read_after`] a safe catch-up cursor with many
-//!   writers. Each batch costs three statements whatever its size (look-up of existing
-//!   ids, current maximum, one `INSERT … SELECT FROM unnest(…)`).
+//!   order, which keeps [`EventStore::scan`] and [`EventStore::read_after`] safe catch-up
+//!   cursors with many writers. Each batch costs three statements whatever its size and
+//!   however many of its events are duplicates or conflicts (look-up of the batch's ids,
+//!   current maximum, one `INSERT … SELECT FROM unnest(…)` of the new events); the outcome
+//!   of every event is decided in between by [`plan_append`], the rule every store shares.
+//! - [`EventStore::scan`] reads through a portal in chunks of 4,096 rows inside one
+//!   read-only transaction (one snapshot): rows stream, and stopping early stops the
+//!   transfer.
 //! - Identifier columns use the `"C"` collation, so `(lamport_clock, node_id)` ordering
 //!   is byte order, as in the other stores, whatever the database's locale.
 //! - Events are stored as the canonical JSON text of the envelope (not `jsonb`, which
@@ -37,12 +42,17 @@ use std::collections::{BTreeMap, HashMap};
 
 use postgres::{Client, GenericClient, NoTls, Statement};
 use spec_kitty_events::storage::{
-    ClockStorage, DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, check_limit,
-    single_aggregate,
+    ClockStorage, DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, ScanVisitor,
+    check_limit, clock_from_key, clock_key, clock_overflow, decode_stored, plan_append,
+    refuse_conflicts, single_aggregate, sql_int, sql_uint,
 };
 use spec_kitty_events::{
-    AppendOutcome, Error, ErrorEntry, Event, ExpectedPosition, Result, StoredEvent,
+    AppendOutcome, EncodedEvent, Error, ErrorEntry, ExpectedPosition, Result, StoredEvent,
 };
+
+/// Rows fetched per round trip by [`EventStore::scan`] (about 2.5 MB of realistic
+/// events): few round trips, each of which waits for the server to be scheduled.
+const SCAN_CHUNK: i32 = 4096;
 
 /// The schema version this crate writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -68,6 +78,9 @@ const MIGRATIONS: &[&str] = &[
            id   bigserial PRIMARY KEY,
            body text NOT NULL
        );"#,
+    // 2: reads in clock order sort in memory after a scan in position order; the clock
+    // index only cost every append an index insert.
+    "DROP INDEX ske_events_by_clock;",
 ];
 
 /// Settings of a [`PostgresStore`].
@@ -118,33 +131,6 @@ fn storage(e: postgres::Error) -> Error {
 
 fn other(e: impl std::fmt::Display) -> Error {
     Error::Storage(format!("postgres: {e}"))
-}
-
-/// Maps a Lamport clock to a signed column value preserving order.
-fn enc(v: u64) -> i64 {
-    (v ^ (1 << 63)) as i64
-}
-
-/// Inverse of [`enc`].
-fn dec(v: i64) -> u64 {
-    (v as u64) ^ (1 << 63)
-}
-
-fn clamp(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn position(v: i64) -> u64 {
-    v.max(0) as u64
-}
-
-fn decode_event(body: &str) -> Result<Event> {
-    serde_json::from_str(body)
-        .map_err(|e| other(format!("stored event is not a valid envelope: {e}")))
-}
-
-fn overflow() -> Error {
-    Error::InvalidArgument("clock overflow".into())
 }
 
 fn quote_ident(s: &str) -> String {
@@ -264,25 +250,12 @@ impl PostgresStore {
             .try_borrow_mut()
             .map_err(|_| other("connection already in use"))
     }
-
-    fn bodies(
-        &self,
-        sql: &'static str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<Event>> {
-        let inner = &mut *self.borrow()?;
-        let stmt = prepared(&mut inner.statements, &mut inner.client, sql)?;
-        let rows = inner.client.query(&stmt, params).map_err(storage)?;
-        rows.iter()
-            .map(|r| decode_event(r.get::<_, &str>(0)))
-            .collect()
-    }
 }
 
 impl EventStore for PostgresStore {
-    fn append(
+    fn append_encoded(
         &mut self,
-        events: &[Event],
+        events: &[EncodedEvent],
         expected: ExpectedPosition,
     ) -> Result<Vec<AppendOutcome>> {
         if events.is_empty() {
@@ -293,11 +266,6 @@ impl EventStore for PostgresStore {
         } else {
             single_aggregate(events)?
         };
-        let bodies = events
-            .iter()
-            .map(serde_json::to_string)
-            .collect::<std::result::Result<Vec<String>, _>>()
-            .map_err(other)?;
         let inner = &mut *self.borrow()?;
         let Inner { client, statements } = inner;
         let mut tx = client.transaction().map_err(storage)?;
@@ -310,59 +278,39 @@ impl EventStore for PostgresStore {
                 "SELECT max(position) FROM ske_events WHERE aggregate_id = $1",
             )?;
             let last: Option<i64> = tx.query_one(&s, &[&agg]).map_err(storage)?.get(0);
-            expected.check(agg, last.map(position))?;
+            expected.check(agg, last.map(sql_uint))?;
         }
-        let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+        let ids: Vec<&str> = events.iter().map(EncodedEvent::event_id).collect();
         let s = prepared(
             statements,
             &mut tx,
             "SELECT event_id, position, body FROM ske_events WHERE event_id = ANY($1)",
         )?;
-        let mut stored: HashMap<String, (i64, String)> = HashMap::new();
-        for row in tx.query(&s, &[&ids]).map_err(storage)? {
-            stored.insert(row.get(0), (row.get(1), row.get(2)));
-        }
+        let found = tx.query(&s, &[&ids]).map_err(storage)?;
+        let stored: HashMap<&str, (u64, &str)> = found
+            .iter()
+            .map(|r| (r.get(0), (sql_uint(r.get(1)), r.get(2))))
+            .collect();
         let s = prepared(
             statements,
             &mut tx,
             "SELECT coalesce(max(position), 0) FROM ske_events",
         )?;
-        let mut next: i64 = tx.query_one(&s, &[]).map_err(storage)?.get(0);
-        // Positions of events new in this batch, by id, with their index.
-        let mut pending: HashMap<&str, (i64, usize)> = HashMap::new();
-        let mut out = Vec::with_capacity(events.len());
-        let (mut positions, mut eids, mut aggs, mut nodes, mut clocks, mut texts) =
-            (vec![], vec![], vec![], vec![], vec![], vec![]);
-        for (i, (e, body)) in events.iter().zip(&bodies).enumerate() {
-            if let Some((p, old)) = stored.get(&e.event_id) {
-                if old == body || decode_event(old)? == *e {
-                    out.push(AppendOutcome::Duplicate(position(*p)));
-                    continue;
-                }
-                return Err(Error::EventIdConflict {
-                    event_id: e.event_id.clone(),
-                });
+        let last: i64 = tx.query_one(&s, &[]).map_err(storage)?.get(0);
+        let plan = plan_append(events, sql_uint(last) + 1, |id| stored.get(id).copied())?;
+        // Dropping the transaction on an error rolls the whole batch back.
+        refuse_conflicts(expected, events, &plan.outcomes)?;
+        if !plan.new.is_empty() {
+            let (mut positions, mut eids, mut aggs, mut nodes, mut clocks, mut bodies) =
+                (vec![], vec![], vec![], vec![], vec![], vec![]);
+            for &(p, e) in &plan.new {
+                positions.push(sql_int(p));
+                eids.push(e.event_id());
+                aggs.push(e.aggregate_id());
+                nodes.push(e.node_id());
+                clocks.push(clock_key(e.lamport_clock()));
+                bodies.push(e.body());
             }
-            if let Some(&(p, j)) = pending.get(e.event_id.as_str()) {
-                if events[j] == *e {
-                    out.push(AppendOutcome::Duplicate(position(p)));
-                    continue;
-                }
-                return Err(Error::EventIdConflict {
-                    event_id: e.event_id.clone(),
-                });
-            }
-            next += 1;
-            pending.insert(&e.event_id, (next, i));
-            out.push(AppendOutcome::Appended(position(next)));
-            positions.push(next);
-            eids.push(e.event_id.as_str());
-            aggs.push(e.aggregate_id.as_str());
-            nodes.push(e.node_id.as_str());
-            clocks.push(enc(e.lamport_clock));
-            texts.push(body.as_str());
-        }
-        if !positions.is_empty() {
             let s = prepared(
                 statements,
                 &mut tx,
@@ -370,26 +318,59 @@ impl EventStore for PostgresStore {
                  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[],
                                       $5::bigint[], $6::text[])",
             )?;
-            tx.execute(&s, &[&positions, &eids, &aggs, &nodes, &clocks, &texts])
+            tx.execute(&s, &[&positions, &eids, &aggs, &nodes, &clocks, &bodies])
                 .map_err(storage)?;
         }
         tx.commit().map_err(storage)?;
-        Ok(out)
+        Ok(plan.outcomes)
     }
 
-    fn load_events(&self, aggregate_id: &str) -> Result<Vec<Event>> {
-        self.bodies(
-            "SELECT body FROM ske_events WHERE aggregate_id = $1
-             ORDER BY lamport_key, node_id, position",
-            &[&aggregate_id],
-        )
-    }
-
-    fn load_all_events(&self) -> Result<Vec<Event>> {
-        self.bodies(
-            "SELECT body FROM ske_events ORDER BY lamport_key, node_id, position",
-            &[],
-        )
+    fn scan(
+        &self,
+        after: u64,
+        aggregate_id: Option<&str>,
+        visit: &mut ScanVisitor<'_>,
+    ) -> Result<()> {
+        let inner = &mut *self.borrow()?;
+        let Inner { client, statements } = inner;
+        // A portal fetched in chunks: rows are streamed, and stopping early stops the
+        // transfer. One statement, hence one snapshot.
+        let mut tx = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .map_err(storage)?;
+        let portal = match aggregate_id {
+            None => {
+                let s = prepared(
+                    statements,
+                    &mut tx,
+                    "SELECT position, body FROM ske_events WHERE position > $1 ORDER BY position",
+                )?;
+                tx.bind(&s, &[&sql_int(after)])
+            }
+            Some(a) => {
+                let s = prepared(
+                    statements,
+                    &mut tx,
+                    "SELECT position, body FROM ske_events WHERE aggregate_id = $2
+                     AND position > $1 ORDER BY position",
+                )?;
+                tx.bind(&s, &[&sql_int(after), &a])
+            }
+        }
+        .map_err(storage)?;
+        loop {
+            let rows = tx.query_portal(&portal, SCAN_CHUNK).map_err(storage)?;
+            for r in &rows {
+                if visit(sql_uint(r.get(0)), r.get(1))?.is_break() {
+                    return tx.commit().map_err(storage);
+                }
+            }
+            if rows.len() < SCAN_CHUNK as usize {
+                return tx.commit().map_err(storage);
+            }
+        }
     }
 
     fn read_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
@@ -405,13 +386,13 @@ impl EventStore for PostgresStore {
         )?;
         let rows = inner
             .client
-            .query(&stmt, &[&clamp(after), &clamp(limit as u64)])
+            .query(&stmt, &[&sql_int(after), &sql_int(limit as u64)])
             .map_err(storage)?;
         rows.iter()
             .map(|r| {
                 Ok(StoredEvent {
-                    position: position(r.get(0)),
-                    event: decode_event(r.get::<_, &str>(1))?,
+                    position: sql_uint(r.get(0)),
+                    event: decode_stored(r.get(1))?,
                 })
             })
             .collect()
@@ -438,7 +419,7 @@ impl EventStore for PostgresStore {
             }
         }
         .map_err(storage)?;
-        Ok(row.get::<_, Option<i64>>(0).map(position))
+        Ok(row.get::<_, Option<i64>>(0).map(sql_uint))
     }
 
     fn stats(&self) -> Result<BTreeMap<String, NodeStats>> {
@@ -455,8 +436,8 @@ impl EventStore for PostgresStore {
                 (
                     r.get::<_, String>(0),
                     NodeStats {
-                        event_count: position(r.get(1)),
-                        max_lamport_clock: dec(r.get(2)),
+                        event_count: sql_uint(r.get(1)),
+                        max_lamport_clock: clock_from_key(r.get(2)),
                     },
                 )
             })
@@ -473,7 +454,7 @@ impl ClockStorage for PostgresStore {
             "SELECT value_key FROM ske_clocks WHERE node_id = $1",
         )?;
         let row = inner.client.query_opt(&s, &[&node_id]).map_err(storage)?;
-        Ok(row.map_or(0, |r| dec(r.get(0))))
+        Ok(row.map_or(0, |r| clock_from_key(r.get(0))))
     }
 
     fn save(&mut self, node_id: &str, value: u64) -> Result<()> {
@@ -486,7 +467,7 @@ impl ClockStorage for PostgresStore {
         )?;
         inner
             .client
-            .execute(&s, &[&node_id, &enc(value)])
+            .execute(&s, &[&node_id, &clock_key(value)])
             .map_err(storage)?;
         Ok(())
     }
@@ -503,13 +484,14 @@ impl ClockStorage for PostgresStore {
         )?;
         let row = inner
             .client
-            .query_opt(&s, &[&node_id, &enc(1), &i64::MAX])
+            .query_opt(&s, &[&node_id, &clock_key(1), &i64::MAX])
             .map_err(storage)?;
-        row.map(|r| dec(r.get(0))).ok_or_else(overflow)
+        row.map(|r| clock_from_key(r.get(0)))
+            .ok_or_else(clock_overflow)
     }
 
     fn update(&mut self, node_id: &str, remote: u64) -> Result<u64> {
-        let next = remote.checked_add(1).ok_or_else(overflow)?;
+        let next = remote.checked_add(1).ok_or_else(clock_overflow)?;
         let inner = &mut *self.borrow()?;
         let s = prepared(
             &mut inner.statements,
@@ -522,16 +504,17 @@ impl ClockStorage for PostgresStore {
         )?;
         let row = inner
             .client
-            .query_opt(&s, &[&node_id, &enc(next), &i64::MAX])
+            .query_opt(&s, &[&node_id, &clock_key(next), &i64::MAX])
             .map_err(storage)?;
-        row.map(|r| dec(r.get(0))).ok_or_else(overflow)
+        row.map(|r| clock_from_key(r.get(0)))
+            .ok_or_else(clock_overflow)
     }
 }
 
 impl ErrorStorage for PostgresStore {
     fn append(&mut self, entry: &ErrorEntry) -> Result<()> {
         let body = serde_json::to_string(entry).map_err(other)?;
-        let keep = clamp(self.options.error_retention as u64);
+        let keep = sql_int(self.options.error_retention as u64);
         let inner = &mut *self.borrow()?;
         let Inner { client, statements } = inner;
         let mut tx = client.transaction().map_err(storage)?;
@@ -562,7 +545,7 @@ impl ErrorStorage for PostgresStore {
         )?;
         let rows = inner
             .client
-            .query(&s, &[&clamp(limit as u64)])
+            .query(&s, &[&sql_int(limit as u64)])
             .map_err(storage)?;
         rows.iter()
             .map(|r| {
@@ -577,17 +560,6 @@ impl ErrorStorage for PostgresStore {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clock_encoding_keeps_order_and_range() {
-        let values = [0, 1, (1 << 63) - 1, 1 << 63, u64::MAX];
-        for w in values.windows(2) {
-            assert!(enc(w[0]) < enc(w[1]));
-        }
-        for v in values {
-            assert_eq!(dec(enc(v)), v);
-        }
-    }
 
     #[test]
     fn identifiers_are_quoted() {

@@ -1,70 +1,37 @@
 //! The shared storage conformance suite against PostgreSQL (a temporary server started
 //! by the test itself; every location is its own schema).
 
+use spec_kitty_events::{EventStore, ExpectedPosition};
 use spec_kitty_events_postgres::{PostgresOptions, PostgresStore};
 use spec_kitty_events_testkit::pg_server::TempPostgres;
-use spec_kitty_events_testkit::store_suite::{Backend, run};
+use spec_kitty_events_testkit::store_suite::{DurableBackend, Locations, event, run};
 
-struct Pg {
+/// Every location is a new schema of one database.
+struct Schemas {
     url: String,
     next: usize,
 }
 
-fn open(url: &str, options: PostgresOptions) -> PostgresStore {
-    PostgresStore::connect_with(url, options).expect("connect")
-}
-
-impl Pg {
-    fn fresh(&mut self, error_retention: usize) -> PostgresStore {
+impl Locations for Schemas {
+    type Store = PostgresStore;
+    type Location = Option<String>;
+    fn fresh_location(&mut self) -> Option<String> {
         self.next += 1;
-        open(
+        Some(format!("suite {}", self.next))
+    }
+    fn open(&mut self, schema: &Option<String>, error_retention: usize) -> PostgresStore {
+        PostgresStore::connect_with(
             &self.url,
             PostgresOptions {
-                schema: Some(format!("suite {}", self.next)),
+                schema: schema.clone(),
                 error_retention,
             },
         )
+        .expect("connect")
     }
-    fn reopen(store: PostgresStore) -> PostgresStore {
-        let (url, options) = (store.url().to_owned(), store.options().clone());
-        drop(store);
-        open(&url, options)
-    }
-    fn second(store: &PostgresStore) -> PostgresStore {
-        open(store.url(), store.options().clone())
-    }
-}
-
-impl Backend for Pg {
-    type Events = PostgresStore;
-    type Clocks = PostgresStore;
-    type Errors = PostgresStore;
-    fn durable(&self) -> bool {
-        true
-    }
-    fn fresh_events(&mut self) -> PostgresStore {
-        self.fresh(100)
-    }
-    fn fresh_clocks(&mut self) -> PostgresStore {
-        self.fresh(100)
-    }
-    fn fresh_errors(&mut self, max_entries: usize) -> PostgresStore {
-        self.fresh(max_entries)
-    }
-    fn reopen_events(&mut self, store: PostgresStore) -> PostgresStore {
-        Self::reopen(store)
-    }
-    fn reopen_clocks(&mut self, store: PostgresStore) -> PostgresStore {
-        Self::reopen(store)
-    }
-    fn reopen_errors(&mut self, store: PostgresStore) -> PostgresStore {
-        Self::reopen(store)
-    }
-    fn second_events(&mut self, store: &PostgresStore) -> Option<PostgresStore> {
-        Some(Self::second(store))
-    }
-    fn second_clocks(&mut self, store: &PostgresStore) -> Option<PostgresStore> {
-        Some(Self::second(store))
+    fn location_of(&self, store: &PostgresStore) -> (Option<String>, usize) {
+        let options = store.options();
+        (options.schema.clone(), options.error_retention)
     }
 }
 
@@ -81,19 +48,51 @@ fn postgres_store_passes_the_suite() {
             "--icu-locale=en-US",
         ],
     );
-    run(&mut Pg {
+    run(&mut DurableBackend(Schemas {
         url: url.clone(),
         next: 0,
-    });
+    }));
 
-    // The default schema (search_path) works too, and a newer schema is refused.
-    let store = PostgresStore::connect(&url).expect("connect default schema");
+    // The default schema (search_path) works too; a version-1 schema is migrated in
+    // place; a newer schema is refused.
+    let mut store = PostgresStore::connect(&url).expect("connect default schema");
     assert_eq!(
         store.schema_version().expect("version"),
         spec_kitty_events_postgres::SCHEMA_VERSION
     );
+    let events: Vec<_> = (0..3).map(|i| event(i, "a", "n", i as u64)).collect();
+    store
+        .append(&events, ExpectedPosition::Any)
+        .expect("append");
     drop(store);
     let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("raw client");
+    c.batch_execute(
+        "CREATE INDEX ske_events_by_clock ON ske_events (lamport_key, node_id, position);
+         UPDATE ske_schema_version SET version = 1;",
+    )
+    .expect("back to version 1");
+    let store = PostgresStore::connect(&url).expect("migrate from version 1");
+    assert_eq!(store.schema_version().expect("version"), 2);
+    assert_eq!(store.load_all_events().expect("read"), events);
+    let indexes: Vec<String> = c
+        .query(
+            "SELECT indexname::text FROM pg_indexes WHERE tablename = 'ske_events'
+             AND schemaname = current_schema() ORDER BY 1",
+            &[],
+        )
+        .expect("indexes")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        indexes,
+        [
+            "ske_events_by_aggregate",
+            "ske_events_event_id_key",
+            "ske_events_pkey"
+        ]
+    );
+    drop(store);
     c.batch_execute("UPDATE ske_schema_version SET version = version + 1")
         .expect("bump");
     let err = PostgresStore::connect(&url).expect_err("newer schema must be refused");

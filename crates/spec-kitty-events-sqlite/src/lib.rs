@@ -6,11 +6,17 @@
 //! - WAL journal, a busy timeout so that several processes can share one file, and
 //!   `synchronous=FULL` by default (an acknowledged append survives a power cut; see
 //!   [`Durability`]);
-//! - each append is one `BEGIN IMMEDIATE` transaction: a batch is stored whole or not at
-//!   all, and positions (`events.position`, the rowid) increase in commit order without
-//!   gaps, which makes [`EventStore::read_after`] a safe catch-up cursor;
-//! - events are stored as the canonical JSON of the envelope (`serde_json` of
-//!   [`Event`]) next to the columns the queries need;
+//! - each append is one `BEGIN IMMEDIATE` transaction, one prepared
+//!   `INSERT … ON CONFLICT (event_id) DO NOTHING` per event: an event whose id is taken is
+//!   then told a duplicate or a conflict by comparing the stored text, so a batch with
+//!   conflicting ids costs what a clean one costs. Positions (`events.position`, the rowid)
+//!   increase in commit order without gaps, which makes [`EventStore::scan`] and
+//!   [`EventStore::read_after`] safe catch-up cursors;
+//! - events are stored as the canonical JSON of the envelope ([`EncodedEvent`]) next to the
+//!   columns the queries need (unique event id; aggregate and position); reads in clock order
+//!   scan in position order and sort in memory;
+//! - the page cache may grow to [`SqliteOptions::cache_kib`] (64 MiB by default), enough
+//!   to keep the indexes of a large bulk append in memory;
 //! - clock ticks are single `INSERT … ON CONFLICT DO UPDATE … RETURNING` statements, hence
 //!   atomic across processes;
 //! - the schema is created and migrated by the crate ([`SCHEMA_VERSION`] in
@@ -21,7 +27,7 @@
 //! (`clock ^ 2^63`), which keeps the order and the full range.
 //!
 //! ```
-//! use spec_kitty_events::{ClockStorage, Event, EventStore, ExpectedPosition};
+//! use spec_kitty_events::{AppendOutcome, ClockStorage, Event, EventStore, ExpectedPosition};
 //! use spec_kitty_events_sqlite::SqliteStore;
 //! # fn main() -> spec_kitty_events::Result<()> {
 //! let dir = std::env::temp_dir().join(format!("ske-doc-{}", std::process::id()));
@@ -36,7 +42,13 @@
 //!     "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 //! }))?;
 //! store.append(&[event.clone()], ExpectedPosition::NoEvents)?;
-//! assert_eq!(store.load_events("mission/WP01")?, vec![event]);
+//! assert_eq!(store.load_events("mission/WP01")?, vec![event.clone()]);
+//! // Appending it again changes nothing; a different event under its id is refused.
+//! let mut other = serde_json::to_value(&event).unwrap();
+//! other["build_id"] = "b2".into();
+//! let other: Event = serde_json::from_value(other).unwrap();
+//! assert_eq!(store.append(&[event, other], ExpectedPosition::Any)?,
+//!            [AppendOutcome::Duplicate(1), AppendOutcome::Conflict(1)]);
 //! # drop(store); std::fs::remove_dir_all(&dir).unwrap();
 //! # Ok(()) }
 //! ```
@@ -47,12 +59,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use spec_kitty_events::storage::{
-    ClockStorage, DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, check_limit,
-    single_aggregate,
+    ClockStorage, DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, ScanVisitor,
+    check_limit, clock_from_key, clock_key, clock_overflow, refuse_conflicts, same_event,
+    single_aggregate, sql_int, sql_uint,
 };
-use spec_kitty_events::{
-    AppendOutcome, Error, ErrorEntry, Event, ExpectedPosition, Result, StoredEvent,
-};
+use spec_kitty_events::{AppendOutcome, EncodedEvent, Error, ErrorEntry, ExpectedPosition, Result};
 
 /// The schema version this crate writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -78,6 +89,10 @@ const MIGRATIONS: &[&str] = &[
          id   INTEGER PRIMARY KEY AUTOINCREMENT,
          body TEXT NOT NULL
      );",
+    // 2: reads in clock order sort in memory after a scan in position order (sequential,
+    // and cheaper than following an index into the table); the clock index only cost
+    // every append an index insert.
+    "DROP INDEX events_by_clock;",
 ];
 
 /// How hard a commit waits for the disk.
@@ -100,6 +115,10 @@ pub struct SqliteOptions {
     pub error_retention: usize,
     /// Commit durability.
     pub durability: Durability,
+    /// The most memory the connection's page cache may use, in KiB (`PRAGMA cache_size`).
+    /// Appends insert into the event-id and aggregate indexes at random places; a cache that
+    /// holds them spares re-reading and spilling pages in large transactions.
+    pub cache_kib: u32,
 }
 
 impl Default for SqliteOptions {
@@ -108,6 +127,7 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(60),
             error_retention: DEFAULT_MAX_ERROR_ENTRIES,
             durability: Durability::Full,
+            cache_kib: 64 * 1024,
         }
     }
 }
@@ -122,33 +142,6 @@ pub struct SqliteStore {
 
 fn storage(e: impl std::fmt::Display) -> Error {
     Error::Storage(format!("sqlite: {e}"))
-}
-
-/// Maps a Lamport clock to a signed column value preserving order.
-fn enc(v: u64) -> i64 {
-    (v ^ (1 << 63)) as i64
-}
-
-/// Inverse of [`enc`].
-fn dec(v: i64) -> u64 {
-    (v as u64) ^ (1 << 63)
-}
-
-fn clamp(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn position(v: i64) -> u64 {
-    v.max(0) as u64
-}
-
-fn decode_event(body: &str) -> Result<Event> {
-    serde_json::from_str(body)
-        .map_err(|e| storage(format!("stored event is not a valid envelope: {e}")))
-}
-
-fn overflow() -> Error {
-    Error::InvalidArgument("clock overflow".into())
 }
 
 impl SqliteStore {
@@ -184,6 +177,8 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", sync)
             .map_err(storage)?;
         conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(storage)?;
+        conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib))
             .map_err(storage)?;
         let mut store = SqliteStore {
             conn,
@@ -240,28 +235,12 @@ impl SqliteStore {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(storage)
     }
-
-    fn bodies(&self, sql: &str, param: Option<&str>) -> Result<Vec<Event>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(storage)?;
-        let mut rows = match param {
-            Some(p) => stmt.query(params![p]),
-            None => stmt.query([]),
-        }
-        .map_err(storage)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(storage)? {
-            let body = row.get_ref(0).map_err(storage)?;
-            let body = body.as_str().map_err(storage)?;
-            out.push(decode_event(body)?);
-        }
-        Ok(out)
-    }
 }
 
 impl EventStore for SqliteStore {
-    fn append(
+    fn append_encoded(
         &mut self,
-        events: &[Event],
+        events: &[EncodedEvent],
         expected: ExpectedPosition,
     ) -> Result<Vec<AppendOutcome>> {
         let aggregate = if expected == ExpectedPosition::Any {
@@ -269,11 +248,6 @@ impl EventStore for SqliteStore {
         } else {
             single_aggregate(events)?
         };
-        let bodies = events
-            .iter()
-            .map(serde_json::to_string)
-            .collect::<std::result::Result<Vec<String>, _>>()
-            .map_err(storage)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -285,93 +259,87 @@ impl EventStore for SqliteStore {
                     .prepare_cached("SELECT MAX(position) FROM events WHERE aggregate_id = ?1")
                     .and_then(|mut s| s.query_row(params![agg], |r| r.get(0)))
                     .map_err(storage)?;
-                expected.check(agg, last.map(position))?;
+                expected.check(agg, last.map(sql_uint))?;
             }
+            // Events are taken one after the other: an insert that the unique event id
+            // turns into a no-op is a duplicate or a conflict, told apart by the body.
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO events (event_id, aggregate_id, node_id, lamport_key, body)
                      VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (event_id) DO NOTHING
-                     RETURNING position",
+                     ON CONFLICT (event_id) DO NOTHING",
                 )
                 .map_err(storage)?;
             let mut find = tx
                 .prepare_cached("SELECT position, body FROM events WHERE event_id = ?1")
                 .map_err(storage)?;
-            for (e, body) in events.iter().zip(&bodies) {
-                let inserted: Option<i64> = insert
-                    .query_row(
-                        params![
-                            e.event_id,
-                            e.aggregate_id,
-                            e.node_id,
-                            enc(e.lamport_clock),
-                            body
-                        ],
-                        |r| r.get(0),
-                    )
-                    .optional()
+            for e in events {
+                let inserted = insert
+                    .execute(params![
+                        e.event_id(),
+                        e.aggregate_id(),
+                        e.node_id(),
+                        clock_key(e.lamport_clock()),
+                        e.body()
+                    ])
                     .map_err(storage)?;
-                if let Some(p) = inserted {
-                    out.push(AppendOutcome::Appended(position(p)));
+                if inserted == 1 {
+                    out.push(AppendOutcome::Appended(sql_uint(tx.last_insert_rowid())));
                     continue;
                 }
-                let (p, stored): (i64, String) = find
-                    .query_row(params![e.event_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                let (p, stored): (i64, Option<String>) = find
+                    .query_row(params![e.event_id()], |r| {
+                        let body = r.get_ref(1)?.as_str()?;
+                        // The stored text is copied only when it differs.
+                        Ok((r.get(0)?, (body != e.body()).then(|| body.to_owned())))
+                    })
                     .map_err(storage)?;
-                if stored == *body || decode_event(&stored)? == *e {
-                    out.push(AppendOutcome::Duplicate(position(p)));
+                let same = match &stored {
+                    None => true,
+                    Some(stored) => same_event(stored, e.body())?,
+                };
+                out.push(if same {
+                    AppendOutcome::Duplicate(sql_uint(p))
                 } else {
-                    // Dropping the transaction rolls the whole batch back.
-                    return Err(Error::EventIdConflict {
-                        event_id: e.event_id.clone(),
-                    });
-                }
+                    AppendOutcome::Conflict(sql_uint(p))
+                });
             }
         }
+        // Dropping the transaction on an error rolls the whole batch back.
+        refuse_conflicts(expected, events, &out)?;
         tx.commit().map_err(storage)?;
         Ok(out)
     }
 
-    fn load_events(&self, aggregate_id: &str) -> Result<Vec<Event>> {
-        self.bodies(
-            "SELECT body FROM events WHERE aggregate_id = ?1
-             ORDER BY lamport_key, node_id, position",
-            Some(aggregate_id),
-        )
-    }
-
-    fn load_all_events(&self) -> Result<Vec<Event>> {
-        self.bodies(
-            "SELECT body FROM events ORDER BY lamport_key, node_id, position",
-            None,
-        )
-    }
-
-    fn read_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
+    fn scan(
+        &self,
+        after: u64,
+        aggregate_id: Option<&str>,
+        visit: &mut ScanVisitor<'_>,
+    ) -> Result<()> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT position, body FROM events WHERE position > ?1
-                 ORDER BY position LIMIT ?2",
-            )
+            .prepare_cached(match aggregate_id {
+                None => "SELECT position, body FROM events WHERE position > ?1 ORDER BY position",
+                Some(_) => {
+                    "SELECT position, body FROM events WHERE aggregate_id = ?2 AND position > ?1
+                     ORDER BY position"
+                }
+            })
             .map_err(storage)?;
-        let mut rows = stmt
-            .query(params![clamp(after), clamp(limit as u64)])
-            .map_err(storage)?;
-        let mut out = Vec::new();
+        let mut rows = match aggregate_id {
+            None => stmt.query(params![sql_int(after)]),
+            Some(a) => stmt.query(params![sql_int(after), a]),
+        }
+        .map_err(storage)?;
         while let Some(row) = rows.next().map_err(storage)? {
             let p: i64 = row.get(0).map_err(storage)?;
-            let body = row.get_ref(1).map_err(storage)?;
-            out.push(StoredEvent {
-                position: position(p),
-                event: decode_event(body.as_str().map_err(storage)?)?,
-            });
+            let body = row.get_ref(1).map_err(storage)?.as_str().map_err(storage)?;
+            if visit(sql_uint(p), body)?.is_break() {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     fn last_position(&self, aggregate_id: Option<&str>) -> Result<Option<u64>> {
@@ -386,7 +354,7 @@ impl EventStore for SqliteStore {
                 .and_then(|mut s| s.query_row([], |r| r.get(0))),
         }
         .map_err(storage)?;
-        Ok(last.map(position))
+        Ok(last.map(sql_uint))
     }
 
     fn stats(&self) -> Result<BTreeMap<String, NodeStats>> {
@@ -401,8 +369,8 @@ impl EventStore for SqliteStore {
                 Ok((
                     r.get::<_, String>(0)?,
                     NodeStats {
-                        event_count: position(r.get(1)?),
-                        max_lamport_clock: dec(r.get(2)?),
+                        event_count: sql_uint(r.get(1)?),
+                        max_lamport_clock: clock_from_key(r.get(2)?),
                     },
                 ))
             })
@@ -419,7 +387,7 @@ impl ClockStorage for SqliteStore {
             .prepare_cached("SELECT value_key FROM clocks WHERE node_id = ?1")
             .and_then(|mut s| s.query_row(params![node_id], |r| r.get(0)).optional())
             .map_err(storage)?;
-        Ok(v.map_or(0, dec))
+        Ok(v.map_or(0, clock_from_key))
     }
 
     fn save(&mut self, node_id: &str, value: u64) -> Result<()> {
@@ -428,7 +396,7 @@ impl ClockStorage for SqliteStore {
                 "INSERT INTO clocks (node_id, value_key) VALUES (?1, ?2)
                  ON CONFLICT (node_id) DO UPDATE SET value_key = excluded.value_key",
             )
-            .and_then(|mut s| s.execute(params![node_id, enc(value)]))
+            .and_then(|mut s| s.execute(params![node_id, clock_key(value)]))
             .map_err(storage)?;
         Ok(())
     }
@@ -443,15 +411,15 @@ impl ClockStorage for SqliteStore {
                  RETURNING value_key",
             )
             .and_then(|mut s| {
-                s.query_row(params![node_id, enc(1), i64::MAX], |r| r.get(0))
+                s.query_row(params![node_id, clock_key(1), i64::MAX], |r| r.get(0))
                     .optional()
             })
             .map_err(storage)?;
-        v.map(dec).ok_or_else(overflow)
+        v.map(clock_from_key).ok_or_else(clock_overflow)
     }
 
     fn update(&mut self, node_id: &str, remote: u64) -> Result<u64> {
-        let next = remote.checked_add(1).ok_or_else(overflow)?;
+        let next = remote.checked_add(1).ok_or_else(clock_overflow)?;
         let v: Option<i64> = self
             .conn
             .prepare_cached(
@@ -462,18 +430,18 @@ impl ClockStorage for SqliteStore {
                  RETURNING value_key",
             )
             .and_then(|mut s| {
-                s.query_row(params![node_id, enc(next), i64::MAX], |r| r.get(0))
+                s.query_row(params![node_id, clock_key(next), i64::MAX], |r| r.get(0))
                     .optional()
             })
             .map_err(storage)?;
-        v.map(dec).ok_or_else(overflow)
+        v.map(clock_from_key).ok_or_else(clock_overflow)
     }
 }
 
 impl ErrorStorage for SqliteStore {
     fn append(&mut self, entry: &ErrorEntry) -> Result<()> {
         let body = serde_json::to_string(entry).map_err(storage)?;
-        let keep = clamp(self.options.error_retention as u64);
+        let keep = sql_int(self.options.error_retention as u64);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -497,7 +465,7 @@ impl ErrorStorage for SqliteStore {
             .prepare_cached("SELECT body FROM errors ORDER BY id DESC LIMIT ?1")
             .map_err(storage)?;
         let rows = stmt
-            .query_map(params![clamp(limit as u64)], |r| r.get::<_, String>(0))
+            .query_map(params![sql_int(limit as u64)], |r| r.get::<_, String>(0))
             .map_err(storage)?;
         let mut out = Vec::new();
         for body in rows {
@@ -517,17 +485,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clock_encoding_keeps_order_and_range() {
-        let values = [0, 1, (1 << 63) - 1, 1 << 63, u64::MAX];
-        for w in values.windows(2) {
-            assert!(enc(w[0]) < enc(w[1]));
-        }
-        for v in values {
-            assert_eq!(dec(enc(v)), v);
-        }
-    }
-
-    #[test]
     fn newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.db");
@@ -540,6 +497,64 @@ mod tests {
         drop(store);
         let err = SqliteStore::open(&path).unwrap_err();
         assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn version_1_files_are_migrated_in_place() {
+        use spec_kitty_events_testkit::store_suite::event;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let events: Vec<_> = (0..3).map(|i| event(i, "a", "n", i as u64)).collect();
+        EventStore::append(&mut store, &events, ExpectedPosition::Any).unwrap();
+        // Turn the file back into what version 1 wrote.
+        store
+            .conn
+            .execute_batch(
+                "CREATE INDEX events_by_clock ON events (lamport_key, node_id);
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        drop(store);
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        let indexes: Vec<String> = store
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(indexes, ["events_by_aggregate"]);
+        assert_eq!(store.load_all_events().unwrap(), events);
+        assert_eq!(
+            EventStore::append(
+                &mut store,
+                &[event(3, "a", "n", 3)],
+                ExpectedPosition::At(3)
+            )
+            .unwrap(),
+            [AppendOutcome::Appended(4)]
+        );
+    }
+
+    #[test]
+    fn the_cache_size_option_is_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_with(
+            dir.path().join("x.db"),
+            SqliteOptions {
+                cache_kib: 1234,
+                ..SqliteOptions::default()
+            },
+        )
+        .unwrap();
+        let kib: i64 = store
+            .conn
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kib, -1234);
     }
 
     #[test]

@@ -9,9 +9,11 @@
 //!   field paths and error kinds only.
 //! - [`store_suite`] is the one conformance suite every storage backend runs.
 //! - [`store_processes`] runs concurrent and crashing writer processes against a store.
+//! - [`store_bench`] is what the store benchmarks share (batches, conflict mix, timing).
 //! - [`pg_server::TempPostgres`] starts a throw-away PostgreSQL server for tests.
 
 pub mod pg_server;
+pub mod store_bench;
 pub mod store_processes;
 pub mod store_suite;
 

@@ -104,6 +104,7 @@ fn concurrent_writer<S: EventStore + ClockStorage>(
             match o {
                 AppendOutcome::Appended(p) => last = Some(p),
                 AppendOutcome::Duplicate(p) => panic!("unexpected duplicate at {p}"),
+                AppendOutcome::Conflict(p) => panic!("unexpected conflict at {p}"),
             }
         }
         if use_own {

@@ -51,8 +51,8 @@ pub use error::{Error, Result};
 pub use error_log::{ErrorEntry, ErrorLog};
 pub use merge::{ConflictResolution, state_machine_merge};
 pub use storage::{
-    AppendOutcome, ClockStorage, ErrorStorage, EventStore, ExpectedPosition, InMemoryClockStorage,
-    InMemoryErrorStorage, InMemoryEventStore, NodeStats, StoredEvent,
+    AppendOutcome, ClockStorage, EncodedEvent, ErrorStorage, EventStore, ExpectedPosition,
+    InMemoryClockStorage, InMemoryErrorStorage, InMemoryEventStore, NodeStats, StoredEvent,
 };
 pub use timestamp::{IsoKey, Timestamp};
 

@@ -1,7 +1,10 @@
 //! Storage traits for events, Lamport clocks and error entries, with in-memory
-//! implementations. Durable backends live in their own crates.
+//! implementations, and the pieces durable backends share (the encoded row, the outcome
+//! rules of an append, the clock encoding of SQL columns). Durable backends live in their
+//! own crates.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::ControlFlow;
 
 use crate::envelope::Event;
 use crate::error::{Error, Result};
@@ -54,13 +57,33 @@ pub fn stats_of<'a>(events: impl IntoIterator<Item = &'a Event>) -> BTreeMap<Str
     out
 }
 
-/// What happened to one event of an append.
+/// What happened to one event of an append. Every outcome names a position: where the
+/// event now is, or where the event that holds its id is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppendOutcome {
     /// Stored at this position.
     Appended(u64),
-    /// An identical event was already stored at this position; nothing changed.
+    /// The same event was already stored at this position; nothing changed.
     Duplicate(u64),
+    /// A different event holds this event id, at this position; nothing of this event was
+    /// stored.
+    Conflict(u64),
+}
+
+impl AppendOutcome {
+    /// The position the outcome names.
+    pub fn position(self) -> u64 {
+        match self {
+            AppendOutcome::Appended(p)
+            | AppendOutcome::Duplicate(p)
+            | AppendOutcome::Conflict(p) => p,
+        }
+    }
+
+    /// Whether the event was refused because a different event holds its id.
+    pub fn is_conflict(self) -> bool {
+        matches!(self, AppendOutcome::Conflict(_))
+    }
 }
 
 /// The optimistic-concurrency expectation of an append.
@@ -95,33 +118,335 @@ impl ExpectedPosition {
     }
 }
 
+/// An event as every store keeps it: the canonical JSON of the whole envelope, encoded
+/// once, and the fields stores index. It is built only from an [`Event`], so the two always
+/// agree; encoding can thus happen wherever it is cheapest (for instance on the threads that
+/// validated the events) before [`EventStore::append_encoded`].
+///
+/// ```
+/// use spec_kitty_events::{EncodedEvent, Event};
+/// # fn main() -> spec_kitty_events::Result<()> {
+/// let event = Event::from_value(&serde_json::json!({
+///     "event_id": "01ARZ3NDEKTSV4RRFFQ69G5FA1", "event_type": "X", "aggregate_id": "a",
+///     "timestamp": "2026-01-01T00:00:00Z", "build_id": "b", "node_id": "n1",
+///     "lamport_clock": 4, "project_uuid": "12345678-1234-5678-1234-567812345678",
+///     "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FA1"}))?;
+/// let encoded = EncodedEvent::new(&event)?;
+/// assert_eq!(encoded.body(), serde_json::to_string(&event).unwrap());
+/// assert_eq!((encoded.event_id(), encoded.lamport_clock()), ("01ARZ3NDEKTSV4RRFFQ69G5FA1", 4));
+/// assert_eq!(encoded.decode()?, event);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedEvent {
+    event_id: String,
+    aggregate_id: String,
+    node_id: String,
+    lamport_clock: u64,
+    body: String,
+}
+
+impl EncodedEvent {
+    /// Encodes `event`: its canonical JSON ([`Event::to_json_string`], the text its serde
+    /// serialisation gives too) is the stored text.
+    pub fn new(event: &Event) -> Result<Self> {
+        let body = event.to_json_string();
+        Ok(EncodedEvent {
+            event_id: event.event_id.clone(),
+            aggregate_id: event.aggregate_id.clone(),
+            node_id: event.node_id.clone(),
+            lamport_clock: event.lamport_clock,
+            body,
+        })
+    }
+
+    /// The event id.
+    pub fn event_id(&self) -> &str {
+        &self.event_id
+    }
+
+    /// The aggregate id.
+    pub fn aggregate_id(&self) -> &str {
+        &self.aggregate_id
+    }
+
+    /// The emitting node.
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// The Lamport clock.
+    pub fn lamport_clock(&self) -> u64 {
+        self.lamport_clock
+    }
+
+    /// The canonical JSON of the envelope: what stores keep and hand back.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The event again.
+    pub fn decode(&self) -> Result<Event> {
+        decode_stored(&self.body)
+    }
+}
+
+/// Encodes every event of a batch.
+pub fn encode_all(events: &[Event]) -> Result<Vec<EncodedEvent>> {
+    events.iter().map(EncodedEvent::new).collect()
+}
+
+/// Decodes a stored body; one that is not a valid envelope is a storage error.
+pub fn decode_stored(body: &str) -> Result<Event> {
+    serde_json::from_str(body)
+        .map_err(|e| Error::Storage(format!("stored event is not a valid envelope: {e}")))
+}
+
+/// Whether a stored body and a new one hold the same event: the same canonical JSON or,
+/// failing that (a body written by another version of the encoder), equal envelopes once
+/// decoded. This is what tells a [`AppendOutcome::Duplicate`] from a
+/// [`AppendOutcome::Conflict`].
+///
+/// ```
+/// use spec_kitty_events::storage::same_event;
+/// let a = r#"{"event_id":"01ARZ3NDEKTSV4RRFFQ69G5FA1","event_type":"X","aggregate_id":"a","payload":{"n":1},"timestamp":"2026-01-01T00:00:00Z","build_id":"b","node_id":"n","lamport_clock":1,"causation_id":null,"project_uuid":"12345678-1234-5678-1234-567812345678","project_slug":null,"correlation_id":"01ARZ3NDEKTSV4RRFFQ69G5FA1","schema_version":"3.0.0","data_tier":0}"#;
+/// assert!(same_event(a, a).unwrap());
+/// assert!(!same_event(a, &a.replace(r#""n":1"#, r#""n":2"#)).unwrap());
+/// ```
+pub fn same_event(stored: &str, new: &str) -> Result<bool> {
+    Ok(stored == new || decode_stored(stored)? == decode_stored(new)?)
+}
+
+/// The all-or-nothing rule of appends with an expectation: a conflict refuses the whole
+/// batch with [`Error::EventIdConflict`], naming the first conflicting event. With
+/// [`ExpectedPosition::Any`] conflicts are outcomes, never errors.
+pub fn refuse_conflicts(
+    expected: ExpectedPosition,
+    events: &[EncodedEvent],
+    outcomes: &[AppendOutcome],
+) -> Result<()> {
+    if expected == ExpectedPosition::Any {
+        return Ok(());
+    }
+    match outcomes.iter().position(|o| o.is_conflict()) {
+        Some(i) => Err(Error::EventIdConflict {
+            event_id: events[i].event_id.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The decisions of an append, for stores that look up a batch's ids first and insert
+/// afterwards (see [`plan_append`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendPlan<'a> {
+    /// One outcome per event, in input order.
+    pub outcomes: Vec<AppendOutcome>,
+    /// The events to store with the positions they get, in input order.
+    pub new: Vec<(u64, &'a EncodedEvent)>,
+}
+
+/// Decides the outcome of every event of a batch as if they were appended one after the
+/// other: `stored(id)` gives the position and body of the stored event holding `id`, `next`
+/// is the position the first new event gets (new events get consecutive positions).
+///
+/// ```
+/// use spec_kitty_events::{AppendOutcome, EncodedEvent, Event};
+/// use spec_kitty_events::storage::plan_append;
+/// # fn main() -> spec_kitty_events::Result<()> {
+/// let ev = |id: &str, build: &str| Event::from_value(&serde_json::json!({
+///     "event_id": id, "event_type": "X", "aggregate_id": "a",
+///     "timestamp": "2026-01-01T00:00:00Z", "build_id": build, "node_id": "n",
+///     "lamport_clock": 1, "project_uuid": "12345678-1234-5678-1234-567812345678",
+///     "correlation_id": id})).and_then(|e| EncodedEvent::new(&e));
+/// let stored = ev("01ARZ3NDEKTSV4RRFFQ69G5FA1", "b")?;
+/// let batch = [ev("01ARZ3NDEKTSV4RRFFQ69G5FA2", "b")?,       // new
+///              stored.clone(),                              // already stored at 1
+///              ev("01ARZ3NDEKTSV4RRFFQ69G5FA1", "other")?,   // a different event, same id
+///              ev("01ARZ3NDEKTSV4RRFFQ69G5FA2", "b")?];      // repeats the first
+/// let plan = plan_append(&batch, 2, |id| (id == stored.event_id()).then_some((1, stored.body())))?;
+/// assert_eq!(plan.outcomes, [AppendOutcome::Appended(2), AppendOutcome::Duplicate(1),
+///                            AppendOutcome::Conflict(1), AppendOutcome::Duplicate(2)]);
+/// assert_eq!(plan.new.len(), 1);
+/// # Ok(()) }
+/// ```
+pub fn plan_append<'a, 's>(
+    events: &'a [EncodedEvent],
+    next: u64,
+    stored: impl Fn(&str) -> Option<(u64, &'s str)>,
+) -> Result<AppendPlan<'a>> {
+    let mut next = next;
+    let mut outcomes = Vec::with_capacity(events.len());
+    let mut new: Vec<(u64, &'a EncodedEvent)> = Vec::with_capacity(events.len());
+    // Ids appended earlier in this batch: position and body.
+    let mut pending: HashMap<&'a str, (u64, &'a str)> = HashMap::new();
+    for e in events {
+        let holder = match stored(&e.event_id) {
+            Some(found) => Some(found),
+            None => pending.get(e.event_id.as_str()).copied(),
+        };
+        outcomes.push(match holder {
+            Some((p, body)) if same_event(body, &e.body)? => AppendOutcome::Duplicate(p),
+            Some((p, _)) => AppendOutcome::Conflict(p),
+            None => {
+                pending.insert(&e.event_id, (next, &e.body));
+                new.push((next, e));
+                next += 1;
+                AppendOutcome::Appended(next - 1)
+            }
+        });
+    }
+    Ok(AppendPlan { outcomes, new })
+}
+
+/// What [`EventStore::scan`] hands each stored row to: its position and the stored
+/// canonical JSON of the envelope. Return [`ControlFlow::Break`] to stop early.
+pub type ScanVisitor<'v> = dyn FnMut(u64, &str) -> Result<ControlFlow<()>> + 'v;
+
 /// Durable or in-memory event persistence.
 ///
-/// Semantics every implementation keeps:
-/// - a batch is appended atomically: all of it or none of it;
-/// - re-appending an identical event is a no-op ([`AppendOutcome::Duplicate`]); a
-///   different event under an existing id is refused with [`Error::EventIdConflict`];
-/// - reads by aggregate and of everything come back ordered by
-///   `(lamport_clock, node_id)`, ties in append order;
-/// - [`EventStore::read_after`] pages through the log by global position.
+/// Semantics every implementation keeps (the test kit's store suite holds every backend to
+/// them):
+///
+/// - **One transaction per append, one outcome per event.** [`EventStore::append`] stores a
+///   batch in one transaction and returns one [`AppendOutcome`] per event, in input order.
+///   Events are taken as if appended one after the other: an event with an id not yet stored
+///   is [`Appended`](AppendOutcome::Appended); an event whose id is stored, or was appended
+///   earlier in the same batch, is a [`Duplicate`](AppendOutcome::Duplicate) when it is the
+///   same event ([`same_event`]) and a [`Conflict`](AppendOutcome::Conflict) otherwise, both
+///   naming the position of the event holding the id. Nothing of a conflicting event is
+///   stored and a stored event is never overwritten.
+/// - **With [`ExpectedPosition::Any`]** conflicts are reported per event and the rest of the
+///   batch is stored: a batch with conflicting ids costs what a clean batch costs.
+/// - **With an expectation** ([`ExpectedPosition::NoEvents`], [`ExpectedPosition::At`]) the
+///   append is all or nothing: every event must belong to one aggregate
+///   ([`Error::InvalidArgument`] otherwise), whose last position must match before the
+///   append ([`Error::ConcurrencyConflict`]), and a conflict refuses the whole batch with
+///   [`Error::EventIdConflict`] naming the first conflicting id. Duplicates are accepted.
+/// - **An error stores nothing** of the batch.
+/// - **Positions** are 1-based and assigned in commit order without gaps (duplicates and
+///   conflicts take none), so [`EventStore::scan`] and [`EventStore::read_after`] are safe
+///   catch-up cursors with many writers.
+/// - **Durable when acknowledged**: once `append` returns, the batch is committed (for a
+///   durable backend, as durably as its settings say).
+/// - Reads by aggregate and of everything come back ordered by `(lamport_clock, node_id)`,
+///   ties in position order; [`EventStore::scan`] hands out the stored text in position
+///   order, exactly as it was stored.
+///
+/// ```
+/// use spec_kitty_events::{AppendOutcome, Error, Event, EventStore, ExpectedPosition,
+///                         InMemoryEventStore};
+/// # fn main() -> spec_kitty_events::Result<()> {
+/// let ev = |id: &str, clock: u64, actor: &str| Event::from_value(&serde_json::json!({
+///     "event_id": id, "event_type": "X", "aggregate_id": "wp", "payload": {"actor": actor},
+///     "timestamp": "2026-01-01T00:00:00Z", "build_id": "b", "node_id": "n",
+///     "lamport_clock": clock, "project_uuid": "12345678-1234-5678-1234-567812345678",
+///     "correlation_id": id}));
+/// let (a, b, c) = ("01ARZ3NDEKTSV4RRFFQ69G5FA1", "01ARZ3NDEKTSV4RRFFQ69G5FA2",
+///                  "01ARZ3NDEKTSV4RRFFQ69G5FA3");
+/// let mut store = InMemoryEventStore::new();
+/// store.append(&[ev(a, 1, "x")?], ExpectedPosition::Any)?;
+/// // New, duplicate, conflicting (same id, other content), new: one transaction.
+/// let out = store.append(&[ev(b, 2, "x")?, ev(a, 1, "x")?, ev(a, 1, "y")?, ev(c, 3, "x")?],
+///                        ExpectedPosition::Any)?;
+/// assert_eq!(out, [AppendOutcome::Appended(2), AppendOutcome::Duplicate(1),
+///                  AppendOutcome::Conflict(1), AppendOutcome::Appended(3)]);
+/// // With an expectation, a conflict refuses the batch.
+/// let r = store.append(&[ev("01ARZ3NDEKTSV4RRFFQ69G5FA4", 4, "x")?, ev(a, 1, "y")?],
+///                      ExpectedPosition::At(3));
+/// assert!(matches!(r, Err(Error::EventIdConflict { .. })));
+/// assert_eq!(store.last_position(None)?, Some(3));
+/// # Ok(()) }
+/// ```
 pub trait EventStore {
-    /// Appends `events` atomically. With an expectation other than
-    /// [`ExpectedPosition::Any`], every event must belong to one aggregate, whose last
-    /// position must match before the append.
+    /// Appends `events` in one transaction and returns one outcome per event, in input
+    /// order (see the trait's semantics). Encodes each event once, then calls
+    /// [`EventStore::append_encoded`].
     fn append(
         &mut self,
         events: &[Event],
         expected: ExpectedPosition,
+    ) -> Result<Vec<AppendOutcome>> {
+        let encoded = encode_all(events)?;
+        self.append_encoded(&encoded, expected)
+    }
+
+    /// [`EventStore::append`] of events encoded beforehand.
+    fn append_encoded(
+        &mut self,
+        events: &[EncodedEvent],
+        expected: ExpectedPosition,
     ) -> Result<Vec<AppendOutcome>>;
 
-    /// Events of one aggregate, ordered by `(lamport_clock, node_id)`.
-    fn load_events(&self, aggregate_id: &str) -> Result<Vec<Event>>;
+    /// Hands every stored row with a position greater than `after` (of one aggregate, or
+    /// of all with `None`) to `visit`, in position order, without decoding it: the position
+    /// and the canonical envelope JSON exactly as stored. Rows are streamed, not collected;
+    /// `visit` may stop the scan with [`ControlFlow::Break`], and an error from it ends the
+    /// scan with that error. `visit` must not call back into the store.
+    ///
+    /// Position order is the order of commits; a consumer that needs the replay order sorts
+    /// by itself (as the reducers do).
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use spec_kitty_events::{EncodedEvent, Event, EventStore, ExpectedPosition,
+    ///                         InMemoryEventStore};
+    /// # fn main() -> spec_kitty_events::Result<()> {
+    /// let ev = |id: &str, agg: &str| Event::from_value(&serde_json::json!({
+    ///     "event_id": id, "event_type": "X", "aggregate_id": agg,
+    ///     "timestamp": "2026-01-01T00:00:00Z", "build_id": "b", "node_id": "n",
+    ///     "lamport_clock": 1, "project_uuid": "12345678-1234-5678-1234-567812345678",
+    ///     "correlation_id": id}));
+    /// let events = [ev("01ARZ3NDEKTSV4RRFFQ69G5FA1", "a")?, ev("01ARZ3NDEKTSV4RRFFQ69G5FA2", "b")?,
+    ///               ev("01ARZ3NDEKTSV4RRFFQ69G5FA3", "a")?];
+    /// let mut store = InMemoryEventStore::new();
+    /// store.append(&events, ExpectedPosition::Any)?;
+    /// let mut seen = Vec::new();
+    /// store.scan(0, Some("a"), &mut |position, body| {
+    ///     seen.push((position, body.to_owned()));
+    ///     Ok(ControlFlow::Continue(()))
+    /// })?;
+    /// assert_eq!(seen, [(1, EncodedEvent::new(&events[0])?.body().to_owned()),
+    ///                   (3, EncodedEvent::new(&events[2])?.body().to_owned())]);
+    /// # Ok(()) }
+    /// ```
+    fn scan(
+        &self,
+        after: u64,
+        aggregate_id: Option<&str>,
+        visit: &mut ScanVisitor<'_>,
+    ) -> Result<()>;
 
-    /// Every event, ordered by `(lamport_clock, node_id)`.
-    fn load_all_events(&self) -> Result<Vec<Event>>;
+    /// Events of one aggregate, ordered by `(lamport_clock, node_id)`, ties in position
+    /// order.
+    fn load_events(&self, aggregate_id: &str) -> Result<Vec<Event>> {
+        load_sorted(self, Some(aggregate_id))
+    }
+
+    /// Every event, ordered by `(lamport_clock, node_id)`, ties in position order.
+    fn load_all_events(&self) -> Result<Vec<Event>> {
+        load_sorted(self, None)
+    }
 
     /// Up to `limit` events with a position greater than `after`, in position order.
-    fn read_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>>;
+    fn read_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.scan(after, None, &mut |position, body| {
+            out.push(StoredEvent {
+                position,
+                event: decode_stored(body)?,
+            });
+            Ok(if out.len() >= limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        })?;
+        Ok(out)
+    }
 
     /// The last position of an aggregate (or of the whole log with `None`).
     fn last_position(&self, aggregate_id: Option<&str>) -> Result<Option<u64>>;
@@ -131,16 +456,36 @@ pub trait EventStore {
         Ok(stats_of(&self.load_all_events()?))
     }
 
-    /// Saves one event idempotently.
+    /// Saves one event idempotently: a duplicate is a no-op, a conflict is refused with
+    /// [`Error::EventIdConflict`].
     fn save_event(&mut self, event: &Event) -> Result<()> {
-        self.append(std::slice::from_ref(event), ExpectedPosition::Any)
-            .map(|_| ())
+        let outcomes = self.append(std::slice::from_ref(event), ExpectedPosition::Any)?;
+        if outcomes.iter().any(|o| o.is_conflict()) {
+            return Err(Error::EventIdConflict {
+                event_id: event.event_id.clone(),
+            });
+        }
+        Ok(())
     }
 }
 
+/// Decodes the scanned rows (of one aggregate, or all) and sorts them into the read order.
+fn load_sorted<S: EventStore + ?Sized>(
+    store: &S,
+    aggregate_id: Option<&str>,
+) -> Result<Vec<Event>> {
+    let mut out = Vec::new();
+    store.scan(0, aggregate_id, &mut |_, body| {
+        out.push(decode_stored(body)?);
+        Ok(ControlFlow::Continue(()))
+    })?;
+    sort_for_read(&mut out);
+    Ok(out)
+}
+
 /// Checks that every event of an expectation-bearing batch targets one aggregate and
-/// returns it.
-pub fn single_aggregate(events: &[Event]) -> Result<Option<&str>> {
+/// returns it (`None` for an empty batch).
+pub fn single_aggregate(events: &[EncodedEvent]) -> Result<Option<&str>> {
     let mut ids = events.iter().map(|e| e.aggregate_id.as_str());
     let Some(first) = ids.next() else {
         return Ok(None);
@@ -158,10 +503,43 @@ pub fn sort_for_read(events: &mut [Event]) {
     events.sort_by(|a, b| (a.lamport_clock, &a.node_id).cmp(&(b.lamport_clock, &b.node_id)));
 }
 
-/// Event persistence in memory (not durable).
+/// Lamport clocks in signed 64-bit SQL columns: the clock with its top bit flipped, which
+/// keeps the order and the full `u64` range.
+///
+/// ```
+/// use spec_kitty_events::storage::{clock_from_key, clock_key};
+/// assert!(clock_key(0) < clock_key(1 << 63) && clock_key(1 << 63) < clock_key(u64::MAX));
+/// assert_eq!(clock_from_key(clock_key(u64::MAX)), u64::MAX);
+/// ```
+pub fn clock_key(clock: u64) -> i64 {
+    (clock ^ (1 << 63)) as i64
+}
+
+/// Inverse of [`clock_key`].
+pub fn clock_from_key(key: i64) -> u64 {
+    (key as u64) ^ (1 << 63)
+}
+
+/// A position or count as a signed SQL parameter (saturating at `i64::MAX`).
+pub fn sql_int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A position or count read from a signed SQL column (negative values read as 0).
+pub fn sql_uint(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// The error of a clock that would pass `u64::MAX`.
+pub fn clock_overflow() -> Error {
+    Error::InvalidArgument("clock overflow".into())
+}
+
+/// Event persistence in memory (not durable). It keeps what the durable stores keep, the
+/// encoded rows, and decodes on reading, so that it behaves exactly as they do.
 #[derive(Debug, Default, Clone)]
 pub struct InMemoryEventStore {
-    log: Vec<Event>,
+    rows: Vec<EncodedEvent>,
     by_id: HashMap<String, u64>,
     last_by_aggregate: HashMap<String, u64>,
 }
@@ -174,9 +552,9 @@ impl InMemoryEventStore {
 }
 
 impl EventStore for InMemoryEventStore {
-    fn append(
+    fn append_encoded(
         &mut self,
-        events: &[Event],
+        events: &[EncodedEvent],
         expected: ExpectedPosition,
     ) -> Result<Vec<AppendOutcome>> {
         if expected != ExpectedPosition::Any
@@ -184,79 +562,55 @@ impl EventStore for InMemoryEventStore {
         {
             expected.check(agg, self.last_by_aggregate.get(agg).copied())?;
         }
-        // Validate the whole batch before touching anything.
-        let mut pending: HashMap<&str, &Event> = HashMap::new();
-        for e in events {
-            if let Some(&pos) = self.by_id.get(&e.event_id) {
-                if &self.log[(pos - 1) as usize] != e {
-                    return Err(Error::EventIdConflict {
-                        event_id: e.event_id.clone(),
-                    });
-                }
-            } else if let Some(prev) = pending.insert(&e.event_id, e)
-                && prev != e
-            {
-                return Err(Error::EventIdConflict {
-                    event_id: e.event_id.clone(),
-                });
-            }
+        let (rows, by_id) = (&self.rows, &self.by_id);
+        let plan = plan_append(events, rows.len() as u64 + 1, |id| {
+            let p = *by_id.get(id)?;
+            Some((p, rows[(p - 1) as usize].body()))
+        })?;
+        refuse_conflicts(expected, events, &plan.outcomes)?;
+        for (p, e) in plan.new {
+            self.by_id.insert(e.event_id.clone(), p);
+            self.last_by_aggregate.insert(e.aggregate_id.clone(), p);
+            self.rows.push(e.clone());
         }
-        let mut out = Vec::with_capacity(events.len());
-        for e in events {
-            if let Some(&pos) = self.by_id.get(&e.event_id) {
-                out.push(AppendOutcome::Duplicate(pos));
-                continue;
-            }
-            self.log.push(e.clone());
-            let pos = self.log.len() as u64;
-            self.by_id.insert(e.event_id.clone(), pos);
-            self.last_by_aggregate.insert(e.aggregate_id.clone(), pos);
-            out.push(AppendOutcome::Appended(pos));
-        }
-        Ok(out)
+        Ok(plan.outcomes)
     }
 
-    fn load_events(&self, aggregate_id: &str) -> Result<Vec<Event>> {
-        let mut v: Vec<Event> = self
-            .log
-            .iter()
-            .filter(|e| e.aggregate_id == aggregate_id)
-            .cloned()
-            .collect();
-        sort_for_read(&mut v);
-        Ok(v)
-    }
-
-    fn load_all_events(&self) -> Result<Vec<Event>> {
-        let mut v = self.log.clone();
-        sort_for_read(&mut v);
-        Ok(v)
-    }
-
-    fn read_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+    fn scan(
+        &self,
+        after: u64,
+        aggregate_id: Option<&str>,
+        visit: &mut ScanVisitor<'_>,
+    ) -> Result<()> {
         let start = usize::try_from(after)
             .unwrap_or(usize::MAX)
-            .min(self.log.len());
-        Ok(self.log[start..]
-            .iter()
-            .take(limit)
-            .enumerate()
-            .map(|(i, e)| StoredEvent {
-                position: (start + i + 1) as u64,
-                event: e.clone(),
-            })
-            .collect())
+            .min(self.rows.len());
+        for (i, row) in self.rows.iter().enumerate().skip(start) {
+            if aggregate_id.is_some_and(|a| a != row.aggregate_id) {
+                continue;
+            }
+            if visit(i as u64 + 1, &row.body)?.is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn last_position(&self, aggregate_id: Option<&str>) -> Result<Option<u64>> {
         Ok(match aggregate_id {
             Some(a) => self.last_by_aggregate.get(a).copied(),
-            None => (!self.log.is_empty()).then_some(self.log.len() as u64),
+            None => (!self.rows.is_empty()).then_some(self.rows.len() as u64),
         })
     }
 
     fn stats(&self) -> Result<BTreeMap<String, NodeStats>> {
-        Ok(stats_of(&self.log))
+        let mut out: BTreeMap<String, NodeStats> = BTreeMap::new();
+        for r in &self.rows {
+            let s = out.entry(r.node_id.clone()).or_default();
+            s.event_count += 1;
+            s.max_lamport_clock = s.max_lamport_clock.max(r.lamport_clock);
+        }
+        Ok(out)
     }
 }
 
@@ -272,7 +626,7 @@ pub trait ClockStorage {
         let next = self
             .load(node_id)?
             .checked_add(1)
-            .ok_or_else(|| Error::InvalidArgument("clock overflow".into()))?;
+            .ok_or_else(clock_overflow)?;
         self.save(node_id, next)?;
         Ok(next)
     }
@@ -282,7 +636,7 @@ pub trait ClockStorage {
             .load(node_id)?
             .max(remote)
             .checked_add(1)
-            .ok_or_else(|| Error::InvalidArgument("clock overflow".into()))?;
+            .ok_or_else(clock_overflow)?;
         self.save(node_id, next)?;
         Ok(next)
     }

@@ -285,27 +285,30 @@ fn store_semantics_in_memory() {
     let mut store = InMemoryEventStore::new();
     let out = store.append(&events, ExpectedPosition::Any).unwrap();
     assert_eq!(out.len(), 6);
-    // Re-appending is a no-op; a different event under an existing id is refused whole.
+    // Re-appending is a no-op; a different event under an existing id is refused, the
+    // event beside it stored.
     let again = store.append(&events[..2], ExpectedPosition::Any).unwrap();
     assert!(
         again
             .iter()
             .all(|o| matches!(o, spec_kitty_events::AppendOutcome::Duplicate(_)))
     );
-    let mut changed = events[0].clone();
-    let mut m = changed.payload.to_map();
-    m.insert("i".into(), json!(99));
-    changed.payload = m.into();
+    let changed = Event::from_value(&envelope(1, 3, "b", "m", None, json!({"i": 99}))).unwrap();
+    assert_eq!(changed.event_id, events[0].event_id);
     let fresh = Event::from_value(&envelope(7, 9, "a", "m", None, json!({}))).unwrap();
-    assert!(
+    assert_eq!(
         store
             .append(&[fresh.clone(), changed], ExpectedPosition::Any)
-            .is_err()
+            .unwrap(),
+        [
+            spec_kitty_events::AppendOutcome::Appended(7),
+            spec_kitty_events::AppendOutcome::Conflict(1)
+        ]
     );
     assert_eq!(
-        store.last_position(None).unwrap(),
-        Some(6),
-        "nothing of the refused batch landed"
+        store.load_all_events().unwrap().len(),
+        7,
+        "nothing of the conflicting event landed"
     );
     // Reads come back in (lamport_clock, node_id) order.
     let all = store.load_all_events().unwrap();
