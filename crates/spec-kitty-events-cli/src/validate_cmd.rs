@@ -56,8 +56,10 @@ pub fn run(
         let bar = progress::for_bytes(source.len, "validating");
         let mut failure: Option<anyhow::Error> = None;
         let file = source.name.to_string();
-        let work = |rec: spec_kitty_events::records::Record<'_>| -> RecordResult {
-            match rec.value {
+        // Each record is checked and its output rendered on the worker threads; the sink
+        // only writes, in input order.
+        let work = |rec: spec_kitty_events::records::Record<'_>| -> (bool, String) {
+            let result = match rec.value {
                 Ok(v) => {
                     let (t, violations) = check_record(&v, event_type);
                     RecordResult {
@@ -81,21 +83,21 @@ pub fn run(
                         input: None,
                     }],
                 },
-            }
+            };
+            (result.valid, render(&result, format))
         };
-        source.process(
-            &|n| bar.set_position(n),
-            &work,
-            &mut |result: RecordResult| {
-                totals.records += 1;
-                totals.valid += usize::from(result.valid);
-                if let Err(e) = print(&result, format, out) {
-                    failure = Some(e);
-                    return false;
-                }
-                true
-            },
-        )?;
+        source.process(&|n| bar.set_position(n), &work, &mut |(valid, text): (
+            bool,
+            String,
+        )| {
+            totals.records += 1;
+            totals.valid += usize::from(valid);
+            if let Err(e) = out.out().write_all(text.as_bytes()) {
+                failure = Some(e.into());
+                return false;
+            }
+            true
+        })?;
         bar.finish_and_clear();
         if let Some(e) = failure {
             return Err(e);
@@ -113,19 +115,21 @@ pub fn run(
     Ok(totals)
 }
 
-fn print(r: &RecordResult, format: Format, out: &mut Out) -> Result<()> {
-    let w = out.out();
+/// The output of one record, newline included.
+fn render(r: &RecordResult, format: Format) -> String {
+    use std::fmt::Write as _;
+    let mut w = String::new();
     match format {
         Format::Json => {
-            serde_json::to_writer(&mut *w, r)?;
-            writeln!(w)?;
+            w = serde_json::to_string(r).unwrap_or_default();
+            w.push('\n');
         }
         Format::Human => {
             let t = r.event_type.as_deref().unwrap_or("?");
             if r.valid {
-                writeln!(w, "{}:{}: ok {t}", r.file, r.line)?;
+                let _ = writeln!(w, "{}:{}: ok {t}", r.file, r.line);
             } else {
-                writeln!(w, "{}:{}: invalid {t}", r.file, r.line)?;
+                let _ = writeln!(w, "{}:{}: invalid {t}", r.file, r.line);
                 for v in &r.violations {
                     let layer = serde_json::to_value(v.layer).ok();
                     let layer = layer.as_ref().and_then(Value::as_str).unwrap_or("?");
@@ -134,10 +138,10 @@ fn print(r: &RecordResult, format: Format, out: &mut Out) -> Result<()> {
                     } else {
                         &v.path
                     };
-                    writeln!(w, "  [{layer}] {path}: {} ({})", v.message, v.kind)?;
+                    let _ = writeln!(w, "  [{layer}] {path}: {} ({})", v.message, v.kind);
                 }
             }
         }
     }
-    Ok(())
+    w
 }
