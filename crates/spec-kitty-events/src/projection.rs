@@ -65,8 +65,9 @@ pub trait Projection: Clone + Send + Sync + Serialize + DeserializeOwned + 'stat
     fn prepare(event: &EventRef<'_>) -> Option<Self::Item>;
 
     /// Folds events in replay order, repeated ids removed, whole Lamport groups at a
-    /// time. An error is the reference's refusal of the log at that event.
-    fn apply(&mut self, events: &[Prepared<Self::Item>]) -> Result<()>;
+    /// time; the events are the projection's to keep (nothing needs copying). An error is
+    /// the reference's refusal of the log at that event.
+    fn apply(&mut self, events: Vec<Prepared<Self::Item>>) -> Result<()>;
 
     /// The reduced state of everything applied.
     fn state(&self) -> Result<Self::State>;
@@ -161,7 +162,7 @@ pub fn replay_all<P: Projection>(
     mut items: Vec<Prepared<P::Item>>,
 ) -> Result<P::State> {
     sort_and_dedup(&mut items);
-    projection.apply(&items)?;
+    projection.apply(items)?;
     projection.into_state()
 }
 
@@ -290,7 +291,7 @@ impl<P: Projection> Projector<P> {
         if !merged.is_empty() {
             self.folded_through = merged.last().map(Prepared::lamport_clock);
             if self.refused.is_none()
-                && let Err(e) = self.projection.apply(&merged)
+                && let Err(e) = self.projection.apply(merged)
             {
                 self.refused = Some(refusal(e));
             }
@@ -310,7 +311,7 @@ impl<P: Projection> Projector<P> {
             return self.projection.state();
         }
         let mut p = self.projection.clone();
-        p.apply(&self.pending)?;
+        p.apply(self.pending.clone())?;
         p.state()
     }
 }

@@ -844,6 +844,33 @@ fn focus_key(target: &Value) -> String {
     format!("{}:{}", f("target_type"), f("target_id"))
 }
 
+/// The payload keys the fold reads for each event type (besides `mission_id`, read from
+/// the first event).
+fn read_keys(event_type: &str) -> &'static [&'static str] {
+    match event_type {
+        "DriveIntentSet" => &["participant_id", "intent"],
+        "PromptStepExecutionStarted" | "PromptStepExecutionCompleted" => {
+            &["participant_id", "step_id"]
+        }
+        "ConcurrentDriverWarning" | "PotentialStepCollisionDetected" => {
+            &["warning_id", "participant_ids"]
+        }
+        "WarningAcknowledged" => &["participant_id", "warning_id", "acknowledgement"],
+        "CommentPosted" => &["participant_id", "comment_id", "content", "reply_to"],
+        "DecisionCaptured" => &[
+            "participant_id",
+            "decision_id",
+            "topic",
+            "chosen_option",
+            "referenced_warning_id",
+        ],
+        "SessionLinked" => &["participant_id", "linked_session_id"],
+        // Invited, joined, left, heartbeat, focus (the identity and the focus target are
+        // validated at prepare and kept apart).
+        _ => &["participant_id"],
+    }
+}
+
 impl Projection for CollaborationProjection {
     type Item = CollaborationItem;
     type State = ReducedCollaborationState;
@@ -866,15 +893,28 @@ impl Projection for CollaborationProjection {
             "FocusChanged" => nested("focus_target", &FOCUS_TARGET),
             _ => None,
         };
+        // Only the keys the fold reads are kept (absent ones stay absent: the reference's
+        // defaults for them apply).
+        let keys = read_keys(event_type);
+        let payload = match event.payload {
+            Json::Object(entries) => Json::Object(
+                entries
+                    .iter()
+                    .filter(|(k, _)| k == "mission_id" || keys.contains(&k.as_ref()))
+                    .map(|(k, v)| (Cow::Owned(k.to_string()), v.clone().into_owned()))
+                    .collect(),
+            ),
+            _ => Json::Object(Vec::new()),
+        };
         Some(CollaborationItem {
             event_type: Cow::Borrowed(event_type),
-            payload: event.payload.clone().into_owned(),
+            payload,
             nested,
         })
     }
 
-    fn apply(&mut self, events: &[Prepared<CollaborationItem>]) -> Result<()> {
-        for p in events {
+    fn apply(&mut self, events: Vec<Prepared<CollaborationItem>>) -> Result<()> {
+        for p in &events {
             if self.st.event_count == 0 {
                 self.st.mission_id = p
                     .item

@@ -432,9 +432,9 @@ impl Projection for ConnectorProjection {
         Some(ConnectorItem::Event(Cow::Borrowed(etype), fields))
     }
 
-    fn apply(&mut self, events: &[Prepared<ConnectorItem>]) -> Result<()> {
+    fn apply(&mut self, events: Vec<Prepared<ConnectorItem>>) -> Result<()> {
         self.st.event_count += events.len() as u64;
-        for p in events {
+        for p in &events {
             if let ConnectorItem::Event(etype, fields) = &p.item {
                 self.apply_one(p.event_id(), etype, fields);
             }

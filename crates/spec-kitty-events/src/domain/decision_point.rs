@@ -887,9 +887,9 @@ impl Projection for DecisionPointProjection {
         })
     }
 
-    fn apply(&mut self, events: &[Prepared<DecisionPointItem>]) -> Result<()> {
+    fn apply(&mut self, events: Vec<Prepared<DecisionPointItem>>) -> Result<()> {
         self.st.event_count += events.len() as u64;
-        for p in events {
+        for p in &events {
             if let DecisionPointItem::Event {
                 event_type,
                 decision_point_id,

@@ -573,11 +573,11 @@ impl DossierProjection {
         Ok(())
     }
 
-    fn apply_one(&mut self, payload: &DossierPayload) {
+    fn apply_one(&mut self, payload: DossierPayload) {
         let state = &mut self.st;
         match payload {
             DossierPayload::Indexed(Some(p)) => {
-                let p = p.as_ref().clone();
+                let p = *p;
                 if let Some(old) = p
                     .supersedes
                     .as_ref()
@@ -598,7 +598,7 @@ impl DossierProjection {
                 );
             }
             DossierPayload::Missing(Some(p)) => {
-                let p = p.as_ref().clone();
+                let p = *p;
                 state.anomalies.push(AnomalyEntry {
                     anomaly_type: "missing_artifact".to_owned(),
                     expected_identity: p.expected_identity,
@@ -608,7 +608,7 @@ impl DossierProjection {
                 });
             }
             DossierPayload::Snapshot(Some(p)) => {
-                let p = p.as_ref().clone();
+                let p = *p;
                 state.latest_snapshot = Some(SnapshotSummary {
                     snapshot_hash: p.snapshot_hash,
                     artifact_count: p.artifact_count,
@@ -618,7 +618,7 @@ impl DossierProjection {
                 });
             }
             DossierPayload::Drift(Some(p)) => {
-                let p = p.as_ref().clone();
+                let p = *p;
                 state.drift_history.push(DriftRecord {
                     expected_hash: p.expected_hash,
                     actual_hash: p.actual_hash,
@@ -666,11 +666,11 @@ impl Projection for DossierProjection {
         })
     }
 
-    fn apply(&mut self, events: &[Prepared<DossierItem>]) -> Result<()> {
-        self.check_namespaces(events)?;
+    fn apply(&mut self, events: Vec<Prepared<DossierItem>>) -> Result<()> {
+        self.check_namespaces(&events)?;
         self.st.event_count += events.len() as u64;
         for p in events {
-            self.apply_one(&p.item.payload);
+            self.apply_one(p.item.payload);
         }
         Ok(())
     }

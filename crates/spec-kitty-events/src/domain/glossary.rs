@@ -352,15 +352,17 @@ impl GlossaryProjection {
         }
     }
 
-    fn apply_one(&mut self, event_id: &str, event_type: &str, item: &GlossaryItem) -> Result<()> {
+    fn apply_one(
+        &mut self,
+        event_id: &str,
+        event_type: &str,
+        payload: std::result::Result<Map<String, Value>, String>,
+    ) -> Result<()> {
         let refuse = |reason: String| Error::Replay {
             event_id: event_id.to_owned(),
             reason,
         };
-        let p = match &item.payload {
-            Ok(p) => p.clone(),
-            Err(report) => return Err(refuse(report.clone())),
-        };
+        let p = payload.map_err(refuse)?;
         if self.st.event_count == 1 {
             self.st.mission_id = s(&p, "mission_id");
         }
@@ -519,11 +521,11 @@ impl Projection for GlossaryProjection {
         })
     }
 
-    fn apply(&mut self, events: &[Prepared<GlossaryItem>]) -> Result<()> {
+    fn apply(&mut self, events: Vec<Prepared<GlossaryItem>>) -> Result<()> {
         for p in events {
             self.st.event_count += 1;
             self.st.last_processed_event_id = Some(p.event_id().to_owned());
-            self.apply_one(p.event_id(), &p.item.event_type, &p.item)?;
+            self.apply_one(p.key.event_id.as_str(), &p.item.event_type, p.item.payload)?;
         }
         Ok(())
     }

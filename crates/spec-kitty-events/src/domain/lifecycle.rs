@@ -399,7 +399,7 @@ impl Projection for LifecycleProjection {
         })
     }
 
-    fn apply(&mut self, events: &[Prepared<LifecycleItem>]) -> Result<()> {
+    fn apply(&mut self, events: Vec<Prepared<LifecycleItem>>) -> Result<()> {
         let Some(last) = events.last() else {
             return Ok(());
         };
@@ -407,7 +407,7 @@ impl Projection for LifecycleProjection {
         self.state.last_processed_event_id = Some(last.event_id().to_owned());
         let mut groups: BTreeMap<u64, Vec<(&Prepared<LifecycleItem>, &MissionEvent)>> =
             BTreeMap::new();
-        for p in events {
+        for p in &events {
             if let LifecycleItem::Mission(m) = &p.item {
                 groups.entry(p.lamport_clock()).or_default().push((p, m));
             }
@@ -421,9 +421,10 @@ impl Projection for LifecycleProjection {
                 self.state.apply_mission(p.event_id(), m);
             }
         }
+        drop(groups);
         self.wp
-            .apply_items(events.iter().filter_map(|p| match &p.item {
-                LifecycleItem::Wp(item) => Some((&p.key, item)),
+            .apply_items(events.into_iter().filter_map(|p| match p.item {
+                LifecycleItem::Wp(item) => Some((p.key, item)),
                 _ => None,
             }));
         Ok(())

@@ -631,9 +631,9 @@ impl Projection for MissionAuditProjection {
         Some(AuditItem::Audit(Cow::Borrowed(etype), payload))
     }
 
-    fn apply(&mut self, events: &[Prepared<AuditItem>]) -> Result<()> {
+    fn apply(&mut self, events: Vec<Prepared<AuditItem>>) -> Result<()> {
         self.st.event_count += events.len() as u64;
-        for p in events {
+        for p in &events {
             if let AuditItem::Audit(etype, payload) = &p.item {
                 self.apply_one(p.event_id(), etype, payload)?;
             }

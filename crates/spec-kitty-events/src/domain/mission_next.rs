@@ -471,8 +471,8 @@ impl Projection for MissionNextProjection {
         MissionNextPayload::of(&event.event_type, event.payload)
     }
 
-    fn apply(&mut self, events: &[Prepared<MissionNextPayload>]) -> Result<()> {
-        for p in events {
+    fn apply(&mut self, events: Vec<Prepared<MissionNextPayload>>) -> Result<()> {
+        for p in &events {
             self.st.event_count += 1;
             self.st.last_processed_event_id = Some(p.event_id().to_owned());
             self.apply_one(p.event_id(), &p.item);

@@ -628,22 +628,19 @@ pub struct StatusProjection {
 
 impl StatusProjection {
     /// Folds status events given with their keys (for reducers that embed this one).
-    pub(crate) fn apply_items<'x>(
-        &mut self,
-        events: impl IntoIterator<Item = (&'x OrderKey, &'x StatusItem)>,
-    ) {
-        let mut parsed: Vec<(&OrderKey, &Transition)> = Vec::new();
-        let mut last: Option<&OrderKey> = None;
+    pub(crate) fn apply_items(&mut self, events: impl IntoIterator<Item = (OrderKey, StatusItem)>) {
+        let mut parsed: Vec<(OrderKey, Transition)> = Vec::new();
+        let mut last: Option<crate::ordering::EventId> = None;
         for (key, item) in events {
             self.event_count += 1;
-            last = Some(key);
+            last = Some(key.event_id.clone());
             match item {
                 StatusItem::Transition(t) => parsed.push((key, t)),
-                StatusItem::Malformed(a) => self.malformed.push(a.as_ref().clone()),
+                StatusItem::Malformed(a) => self.malformed.push(*a),
             }
         }
         if let Some(last) = last {
-            self.last_processed_event_id = Some(last.event_id.as_str().to_owned());
+            self.last_processed_event_id = Some(last.as_str().to_owned());
         }
         // Concurrent groups keyed by (wp_id, lamport_clock), in order of first appearance.
         // Events come sorted by clock, so the groups of one clock are all formed (and
@@ -673,7 +670,7 @@ impl StatusProjection {
     }
 
     /// Applies the concurrent groups of one clock, in order.
-    fn apply_groups(&mut self, parsed: &[(&OrderKey, &Transition)], groups: &[Vec<usize>]) {
+    fn apply_groups(&mut self, parsed: &[(OrderKey, Transition)], groups: &[Vec<usize>]) {
         for group in groups {
             // Every member of a group shares its wp_id, so one snapshot suffices.
             let snapshot: Option<Lane> = group
@@ -685,7 +682,7 @@ impl StatusProjection {
                 .filter(|&&i| !parsed[i].1.is_rollback())
                 .chain(group.iter().filter(|&&i| parsed[i].1.is_rollback()));
             for &i in ordered {
-                let (p, t) = parsed[i];
+                let (p, t) = &parsed[i];
                 let refuse = |reason: String| TransitionAnomaly {
                     event_id: p.event_id.as_str().to_owned(),
                     wp_id: t.wp_id.to_string(),
@@ -734,8 +731,8 @@ impl Projection for StatusProjection {
             .then(|| StatusItem::of(&event.event_id, event.payload))
     }
 
-    fn apply(&mut self, events: &[Prepared<StatusItem>]) -> Result<()> {
-        self.apply_items(events.iter().map(|p| (&p.key, &p.item)));
+    fn apply(&mut self, events: Vec<Prepared<StatusItem>>) -> Result<()> {
+        self.apply_items(events.into_iter().map(|p| (p.key, p.item)));
         Ok(())
     }
 

@@ -300,9 +300,9 @@ impl Projection for SyncProjection {
         Some(SyncItem::Outcome(Cow::Borrowed(etype), fields))
     }
 
-    fn apply(&mut self, events: &[Prepared<SyncItem>]) -> Result<()> {
+    fn apply(&mut self, events: Vec<Prepared<SyncItem>>) -> Result<()> {
         self.st.event_count += events.len() as u64;
-        for p in events {
+        for p in &events {
             if let SyncItem::Outcome(etype, fields) = &p.item {
                 self.apply_one(p.event_id(), etype, fields);
             }
