@@ -629,94 +629,152 @@ pub struct StatusProjection {
 impl StatusProjection {
     /// Folds status events given with their keys (for reducers that embed this one).
     pub(crate) fn apply_items(&mut self, events: impl IntoIterator<Item = (OrderKey, StatusItem)>) {
-        let mut parsed: Vec<(OrderKey, Transition)> = Vec::new();
+        // The transitions of one clock at a time (events come sorted by clock): no copy of
+        // the whole log is held.
+        let mut block: Vec<(OrderKey, Transition)> = Vec::new();
+        let mut order: Vec<(u32, u32)> = Vec::new();
         let mut last: Option<crate::ordering::EventId> = None;
         for (key, item) in events {
             self.event_count += 1;
             last = Some(key.event_id.clone());
             match item {
-                StatusItem::Transition(t) => parsed.push((key, t)),
+                StatusItem::Transition(t) => {
+                    if block
+                        .first()
+                        .is_some_and(|(k, _)| k.lamport_clock != key.lamport_clock)
+                    {
+                        self.apply_clock(&mut block, &mut order);
+                        block.clear();
+                    }
+                    block.push((key, t));
+                }
                 StatusItem::Malformed(a) => self.malformed.push(*a),
             }
+        }
+        if !block.is_empty() {
+            self.apply_clock(&mut block, &mut order);
         }
         if let Some(last) = last {
             self.last_processed_event_id = Some(last.as_str().to_owned());
         }
-        // Concurrent groups keyed by (wp_id, lamport_clock), in order of first appearance.
-        // Events come sorted by clock, so the groups of one clock are all formed (and
-        // applied) before the next clock's.
-        let mut group_index: FxHashMap<&str, usize> = FxHashMap::default();
-        let mut groups: Vec<Vec<usize>> = Vec::new();
-        let mut start = 0;
-        while start < parsed.len() {
-            let clock = parsed[start].0.lamport_clock;
-            let end = start
-                + parsed[start..]
-                    .iter()
-                    .position(|(k, _)| k.lamport_clock != clock)
-                    .unwrap_or(parsed.len() - start);
-            group_index.clear();
-            groups.clear();
-            for (i, (_, t)) in parsed.iter().enumerate().take(end).skip(start) {
-                let g = *group_index.entry(&*t.wp_id).or_insert_with(|| {
-                    groups.push(Vec::new());
-                    groups.len() - 1
-                });
-                groups[g].push(i);
+    }
+
+    /// Applies the transitions of one clock: concurrent groups keyed by wp_id, in order of
+    /// first appearance. Each event gets its group's rank; sorting by (rank, position)
+    /// lays the groups out one after the other.
+    fn apply_clock(&mut self, block: &mut [(OrderKey, Transition)], order: &mut Vec<(u32, u32)>) {
+        order.clear();
+        {
+            let mut group_index: FxHashMap<&str, u32> = FxHashMap::default();
+            for (i, (_, t)) in block.iter().enumerate() {
+                let next = group_index.len() as u32;
+                let g = *group_index.entry(&*t.wp_id).or_insert(next);
+                order.push((g, i as u32));
             }
-            self.apply_groups(&parsed, &groups);
-            start = end;
+        }
+        order.sort_unstable();
+        let mut run = 0;
+        while run < order.len() {
+            let g = order[run].0;
+            let len = order[run..].iter().take_while(|(h, _)| *h == g).count();
+            Self::apply_group(
+                &mut self.wp_states,
+                &mut self.refused,
+                block,
+                &order[run..run + len],
+            );
+            run += len;
         }
     }
 
-    /// Applies the concurrent groups of one clock, in order.
-    fn apply_groups(&mut self, parsed: &[(OrderKey, Transition)], groups: &[Vec<usize>]) {
-        for group in groups {
-            // Every member of a group shares its wp_id, so one snapshot suffices.
-            let snapshot: Option<Lane> = group
-                .first()
-                .and_then(|&i| self.wp_states.get(&*parsed[i].1.wp_id))
-                .map(|s| s.current_lane);
-            let ordered = group
-                .iter()
-                .filter(|&&i| !parsed[i].1.is_rollback())
-                .chain(group.iter().filter(|&&i| parsed[i].1.is_rollback()));
-            for &i in ordered {
-                let (p, t) = &parsed[i];
-                let refuse = |reason: String| TransitionAnomaly {
-                    event_id: p.event_id.as_str().to_owned(),
-                    wp_id: t.wp_id.to_string(),
-                    from_lane: t.from_lane,
-                    to_lane: Some(t.to_lane),
-                    reason,
-                };
-                if t.from_lane != snapshot && !t.force {
-                    self.refused.push(refuse(format!(
-                        "from_lane mismatch: expected {}, got {}",
-                        py_opt_lane(snapshot),
-                        py_opt_lane(t.from_lane)
-                    )));
+    /// Applies one concurrent group (its members' `(group, position in parsed)`, in
+    /// order): reviewer rollbacks after the other moves.
+    fn apply_group(
+        wp_states: &mut FxIndexMap<String, WpState>,
+        refused: &mut Vec<TransitionAnomaly>,
+        parsed: &mut [(OrderKey, Transition)],
+        group: &[(u32, u32)],
+    ) {
+        // Every member of a group shares its wp_id: one lookup, one snapshot.
+        let mut slot: Option<usize> = group
+            .first()
+            .and_then(|&(_, i)| wp_states.get_index_of(&*parsed[i as usize].1.wp_id));
+        let snapshot: Option<Lane> = slot
+            .and_then(|i| wp_states.get_index(i))
+            .map(|(_, s)| s.current_lane);
+        for rollbacks in [false, true] {
+            for &(_, i) in group {
+                if parsed[i as usize].1.is_rollback() != rollbacks {
                     continue;
                 }
-                let violations = transition_violations(
-                    t.from_lane,
-                    t.to_lane,
-                    t.force,
-                    t.review_ref_blank,
-                    t.reason_blank,
+                Self::apply_one(
+                    wp_states,
+                    &mut slot,
+                    refused,
+                    &mut parsed[i as usize],
+                    snapshot,
                 );
-                if !violations.is_empty() {
-                    self.refused.push(refuse(violations.join("; ")));
-                    continue;
-                }
-                let state = WpState {
-                    wp_id: t.wp_id.to_string(),
-                    current_lane: t.to_lane,
-                    last_event_id: p.event_id.as_str().to_owned(),
-                    last_transition_at: p.timestamp(),
-                    evidence: t.evidence.as_deref().cloned(),
-                };
-                self.wp_states.insert(t.wp_id.to_string(), state);
+            }
+        }
+    }
+
+    /// Applies one transition against the lane its group started from; `slot` is the
+    /// work package's entry in `wp_states`, once it has one.
+    fn apply_one(
+        wp_states: &mut FxIndexMap<String, WpState>,
+        slot: &mut Option<usize>,
+        refused: &mut Vec<TransitionAnomaly>,
+        (p, t): &mut (OrderKey, Transition),
+        snapshot: Option<Lane>,
+    ) {
+        let refuse = |reason: String| TransitionAnomaly {
+            event_id: p.event_id.as_str().to_owned(),
+            wp_id: t.wp_id.to_string(),
+            from_lane: t.from_lane,
+            to_lane: Some(t.to_lane),
+            reason,
+        };
+        if t.from_lane != snapshot && !t.force {
+            refused.push(refuse(format!(
+                "from_lane mismatch: expected {}, got {}",
+                py_opt_lane(snapshot),
+                py_opt_lane(t.from_lane)
+            )));
+            return;
+        }
+        let violations = transition_violations(
+            t.from_lane,
+            t.to_lane,
+            t.force,
+            t.review_ref_blank,
+            t.reason_blank,
+        );
+        if !violations.is_empty() {
+            refused.push(refuse(violations.join("; ")));
+            return;
+        }
+        // The evidence moves into the state: each transition is applied once.
+        let evidence = t.evidence.take().map(|e| *e);
+        match slot.and_then(|i| wp_states.get_index_mut(i)) {
+            Some((_, state)) => {
+                state.current_lane = t.to_lane;
+                state.last_event_id.clear();
+                state.last_event_id.push_str(p.event_id.as_str());
+                state.last_transition_at = p.timestamp();
+                state.evidence = evidence;
+            }
+            None => {
+                let (i, _) = wp_states.insert_full(
+                    t.wp_id.to_string(),
+                    WpState {
+                        wp_id: t.wp_id.to_string(),
+                        current_lane: t.to_lane,
+                        last_event_id: p.event_id.as_str().to_owned(),
+                        last_transition_at: p.timestamp(),
+                        evidence,
+                    },
+                );
+                *slot = Some(i);
             }
         }
     }
