@@ -49,6 +49,22 @@ impl Source {
     }
 }
 
+impl Source {
+    /// [`Source::process`], leaving each JSON Lines record's top-level member `lazy`
+    /// unparsed (see [`records::process_lazy`]).
+    pub fn process_lazy<T: Send>(
+        self,
+        lazy: &str,
+        progress: &(dyn Fn(u64) + Sync),
+        work: &(dyn Fn(Record<'_>) -> T + Sync),
+        sink: &mut dyn FnMut(T) -> bool,
+    ) -> Result<()> {
+        let name = Arc::clone(&self.name);
+        records::process_lazy(self.reader, lazy, progress, work, sink)
+            .with_context(|| format!("cannot read {name}"))
+    }
+}
+
 /// The input paths, with stdin when none are given.
 pub fn paths_or_stdin(files: &[String]) -> Vec<String> {
     if files.is_empty() {

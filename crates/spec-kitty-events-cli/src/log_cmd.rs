@@ -9,8 +9,7 @@ use std::sync::{Arc, mpsc};
 
 use rayon::prelude::*;
 use spec_kitty_events::conformance::validate::admit;
-use spec_kitty_events::envelope::EventRef;
-use spec_kitty_events::projection::{Prepared, Projection, prepare_ref};
+use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy};
 use spec_kitty_events::records::Record;
 use spec_kitty_events::replay::{ProjectionVisitor, ReducerKind, ReplayOptions, with_projection};
 use spec_kitty_events::storage::{AppendOutcome, EventStore, ExpectedPosition};
@@ -356,15 +355,14 @@ fn prepare_bodies<P: Projection>(
         .par_iter()
         .with_min_len(64)
         .map(|(position, body)| {
-            let tree = spec_kitty_events::json::parse(body)
+            let (tree, raw) = spec_kitty_events::json::parse_lazy(body, "payload")
                 .map_err(|e| anyhow::anyhow!("stored event {position} is not JSON: {e}"))?;
-            let event = EventRef::from_json(&tree).map_err(|errors| {
+            prepare_lazy::<P>(&tree, raw).map_err(|errors| {
                 anyhow::anyhow!(
                     "stored event {position} is not a valid envelope: {}",
                     spec_kitty_events::contract::render_report("Event", &errors)
                 )
-            })?;
-            Ok(prepare_ref::<P>(&event))
+            })
         })
         .collect();
     for p in prepared {

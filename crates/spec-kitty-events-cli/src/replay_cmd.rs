@@ -8,8 +8,7 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use spec_kitty_events::Error;
-use spec_kitty_events::envelope::EventRef;
-use spec_kitty_events::projection::{Prepared, Projection, prepare_ref, replay_all};
+use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy, replay_all};
 use spec_kitty_events::records::Record;
 use spec_kitty_events::replay::{
     ProjectionVisitor, ReducerKind, ReplayOptions, to_json, with_projection,
@@ -26,9 +25,8 @@ type RecordOutcome<I> = std::result::Result<Option<Prepared<I>>, Vec<(String, St
 fn prepare_record<P: Projection>(rec: Record<'_>) -> (usize, RecordOutcome<P::Item>) {
     let outcome = match &rec.value {
         Err(message) => Err(vec![("<record>".to_owned(), message.clone())]),
-        Ok(v) => match EventRef::from_json(v) {
-            Ok(e) => Ok(prepare_ref::<P>(&e)),
-            Err(errors) => Err(errors
+        Ok(v) => prepare_lazy::<P>(v, rec.lazy).map_err(|errors| {
+            errors
                 .iter()
                 .map(|fe| {
                     let field = if fe.path.is_root() {
@@ -38,8 +36,8 @@ fn prepare_record<P: Projection>(rec: Record<'_>) -> (usize, RecordOutcome<P::It
                     };
                     (field, format!("{} ({})", fe.message, fe.kind))
                 })
-                .collect()),
-        },
+                .collect()
+        }),
     };
     (rec.line, outcome)
 }
@@ -98,7 +96,9 @@ impl ProjectionVisitor for FileReplay<'_> {
             let bar = progress::for_bytes(source.len, "reading");
             let name = std::sync::Arc::clone(&source.name);
             let out = &mut *self.out;
-            source.process(
+            // Payloads are parsed only for the events the reducer reads.
+            source.process_lazy(
+                "payload",
                 &|n| bar.set_position(n),
                 &prepare_record::<P>,
                 &mut |(line, outcome)| {

@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
+use crate::json::{self, Json};
 use crate::ordering::{EventId, OrderKey};
 use crate::timestamp::IsoKey;
 
@@ -63,6 +64,14 @@ pub trait Projection: Clone + Send + Sync + Serialize + DeserializeOwned + 'stat
     /// neither counted nor deduplicated), else what the fold needs, with the payload
     /// validated (or the validation failure recorded).
     fn prepare(event: &EventRef<'_>) -> Option<Self::Item>;
+
+    /// Whether [`Projection::prepare`] reads the payload of events of `event_type`
+    /// (`true` unless a reducer says otherwise). Readers may leave the payload of other
+    /// events unparsed and hand `prepare` an empty object in its place.
+    fn needs_payload(event_type: &str) -> bool {
+        let _ = event_type;
+        true
+    }
 
     /// Folds events in replay order, repeated ids removed, whole Lamport groups at a
     /// time; the events are the projection's to keep (nothing needs copying). An error is
@@ -118,13 +127,38 @@ pub fn prepare_ref<P: Projection>(event: &EventRef<'_>) -> Option<Prepared<P::It
     })
 }
 
+/// Prepares one record read with [`json::parse_lazy`] (its `payload` left as `raw`
+/// text): validates the envelope, parses the payload only when `P` reads it, and prepares
+/// the event. `Err` holds the envelope's validation errors.
+pub fn prepare_lazy<P: Projection>(
+    envelope: &Json<'_>,
+    raw: Option<&str>,
+) -> std::result::Result<Option<Prepared<P::Item>>, Vec<crate::contract::FieldError>> {
+    let event = EventRef::from_json(envelope)?;
+    match raw {
+        Some(raw) if P::needs_payload(&event.event_type) => {
+            // The text was checked with the envelope: it parses.
+            let payload = json::parse(raw).unwrap_or_else(|_| Json::Object(Vec::new()));
+            Ok(prepare_ref::<P>(&EventRef {
+                payload: &payload,
+                ..event
+            }))
+        }
+        _ => Ok(prepare_ref::<P>(&event)),
+    }
+}
+
 /// Prepares owned events for `P`, in parallel when there are many.
 pub fn prepare<'a, P: Projection>(
     events: impl IntoIterator<Item = &'a Event>,
 ) -> Vec<Prepared<P::Item>> {
     use rayon::prelude::*;
     let one = |e: &&Event| {
-        let payload = e.payload.json();
+        let payload = if P::needs_payload(&e.event_type) {
+            e.payload.json()
+        } else {
+            Json::Object(Vec::new())
+        };
         prepare_ref::<P>(&e.as_ref(&payload))
     };
     let events: Vec<&Event> = events.into_iter().collect();

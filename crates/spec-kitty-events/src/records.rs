@@ -40,6 +40,9 @@ pub struct Record<'a> {
     pub line: usize,
     /// The parsed record, or why it is not JSON (`invalid JSON: …`).
     pub value: Result<Json<'a>, String>,
+    /// With [`process_lazy`], the unparsed text of the lazy member (see
+    /// [`json::parse_lazy`]); `value` then holds an empty object in its place.
+    pub lazy: Option<&'a str>,
 }
 
 fn syntax(e: json::ParseError) -> String {
@@ -50,7 +53,31 @@ fn syntax(e: json::ParseError) -> String {
 /// results to `sink` in input order; `progress` receives the number of bytes consumed so
 /// far. Stops early when `sink` returns `false`. Only reading can fail.
 pub fn process<R: Read, T: Send>(
+    reader: R,
+    progress: &(dyn Fn(u64) + Sync),
+    work: &(dyn Fn(Record<'_>) -> T + Sync),
+    sink: &mut dyn FnMut(T) -> bool,
+) -> io::Result<()> {
+    process_inner(reader, None, progress, work, sink)
+}
+
+/// [`process`], leaving one top-level member of each JSON Lines record unparsed (an
+/// envelope's `payload`, for readers that look at most payloads only when they need to):
+/// see [`json::parse_lazy`]. Records of a JSON array or single-object document are parsed
+/// whole.
+pub fn process_lazy<R: Read, T: Send>(
+    reader: R,
+    lazy: &str,
+    progress: &(dyn Fn(u64) + Sync),
+    work: &(dyn Fn(Record<'_>) -> T + Sync),
+    sink: &mut dyn FnMut(T) -> bool,
+) -> io::Result<()> {
+    process_inner(reader, Some(lazy), progress, work, sink)
+}
+
+fn process_inner<R: Read, T: Send>(
     mut reader: R,
+    lazy: Option<&str>,
     progress: &(dyn Fn(u64) + Sync),
     work: &(dyn Fn(Record<'_>) -> T + Sync),
     sink: &mut dyn FnMut(T) -> bool,
@@ -94,7 +121,11 @@ pub fn process<R: Read, T: Send>(
             reader.read_to_end(&mut buf)?;
             progress(buf.len() as u64);
             let value = json::parse_bytes(&buf).map_err(syntax);
-            sink(work(Record { line: 1, value }));
+            sink(work(Record {
+                line: 1,
+                value,
+                lazy: None,
+            }));
             return Ok(());
         }
     }
@@ -112,7 +143,14 @@ pub fn process<R: Read, T: Send>(
                 None => continue,
             }
         };
-        if !lines(&buf[..complete], &mut line_no, work, sink, &mut results) {
+        if !lines(
+            &buf[..complete],
+            &mut line_no,
+            lazy,
+            work,
+            sink,
+            &mut results,
+        ) {
             return Ok(());
         }
         consumed += complete as u64;
@@ -135,6 +173,7 @@ fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize) -> io::Result<u
 fn lines<T: Send>(
     block: &[u8],
     line_no: &mut usize,
+    lazy: Option<&str>,
     work: &(dyn Fn(Record<'_>) -> T + Sync),
     sink: &mut dyn FnMut(T) -> bool,
     results: &mut Vec<T>,
@@ -156,11 +195,24 @@ fn lines<T: Send>(
     spans
         .par_iter()
         .with_min_len(64)
-        .map(|&(line, bytes)| {
-            work(Record {
+        .map(|&(line, bytes)| match lazy {
+            Some(key) => match json::parse_lazy_bytes(bytes, key) {
+                Ok((value, raw)) => work(Record {
+                    line,
+                    value: Ok(value),
+                    lazy: raw,
+                }),
+                Err(e) => work(Record {
+                    line,
+                    value: Err(syntax(e)),
+                    lazy: None,
+                }),
+            },
+            None => work(Record {
                 line,
                 value: json::parse_bytes(bytes).map_err(syntax),
-            })
+                lazy: None,
+            }),
         })
         .collect_into_vec(results);
     results.drain(..).all(sink)
@@ -182,6 +234,7 @@ fn document<T: Send>(
                     work(Record {
                         line: i + 1,
                         value: Ok(v),
+                        lazy: None,
                     })
                 })
                 .collect();
@@ -195,6 +248,7 @@ fn document<T: Send>(
             sink(work(Record {
                 line: 1,
                 value: Ok(other),
+                lazy: None,
             }));
         }
         Err(e) => {
@@ -205,6 +259,7 @@ fn document<T: Send>(
             sink(work(Record {
                 line,
                 value: Err(syntax(e)),
+                lazy: None,
             }));
         }
     }

@@ -1,5 +1,5 @@
-//! The lean path (log text → borrowed tree → validated envelope → prepared item, never an
-//! owned event) against the owned path (`Event` with its canonical payload text, then
+//! The lean path (log text → borrowed tree, the payload parsed only when the reducer reads
+//! it → validated envelope → prepared item, never an owned event) against the owned path (`Event` with its canonical payload text, then
 //! `replay`): the same reduced state, or the same refusal, for generated streams of every
 //! reducer read as JSON Lines with hostile lines mixed in; and the same verdicts from
 //! `check_record` on a parsed line as from the value-based `validate_event`.
@@ -13,9 +13,9 @@ mod reducer_streams;
 use mission_support::Rng;
 use serde_json::Value;
 use spec_kitty_events::conformance::validate::{check_record, validate_event};
-use spec_kitty_events::envelope::{Event, EventRef};
-use spec_kitty_events::projection::{Prepared, Projection, prepare_ref, replay_all};
-use spec_kitty_events::records::process;
+use spec_kitty_events::envelope::Event;
+use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy, replay_all};
+use spec_kitty_events::records::process_lazy;
 use spec_kitty_events::replay::{
     Mode, ProjectionVisitor, ReducerKind, ReplayOptions, replay, to_json, with_projection,
 };
@@ -64,13 +64,16 @@ impl ProjectionVisitor for Lean<'_> {
     type Output = Result<Value, String>;
     fn visit<P: Projection>(self, projection: P) -> Result<Value, String> {
         let mut items: Vec<Prepared<P::Item>> = Vec::new();
-        process(
+        // As the command line reads logs: payloads left unparsed until the reducer
+        // wants them.
+        process_lazy(
             self.0,
+            "payload",
             &|_| {},
             &|rec| {
                 rec.value
                     .ok()
-                    .and_then(|v| EventRef::from_json(&v).ok().map(|e| prepare_ref::<P>(&e)))
+                    .and_then(|v| prepare_lazy::<P>(&v, rec.lazy).ok())
                     .flatten()
             },
             &mut |item| {

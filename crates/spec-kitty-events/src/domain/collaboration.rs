@@ -875,6 +875,10 @@ impl Projection for CollaborationProjection {
     type Item = CollaborationItem;
     type State = ReducedCollaborationState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        COLLABORATION_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<CollaborationItem> {
         let event_type = COLLABORATION_EVENT_TYPES
             .iter()

@@ -412,6 +412,10 @@ impl Projection for ConnectorProjection {
     type Item = ConnectorItem;
     type State = ReducedConnectorState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        CONNECTOR_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<ConnectorItem> {
         let Some(etype) = CONNECTOR_EVENT_TYPES
             .iter()

@@ -858,6 +858,10 @@ impl Projection for DecisionPointProjection {
     type Item = DecisionPointItem;
     type State = ReducedDecisionPointState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        DECISION_POINT_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<DecisionPointItem> {
         let Some(etype) = DECISION_POINT_EVENT_TYPES
             .iter()

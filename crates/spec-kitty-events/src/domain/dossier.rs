@@ -635,6 +635,10 @@ impl Projection for DossierProjection {
     type Item = DossierItem;
     type State = MissionDossierState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        DOSSIER_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<DossierItem> {
         let raw = event.payload;
         let payload = match event.event_type.as_ref() {

@@ -502,6 +502,10 @@ impl Projection for GlossaryProjection {
     type Item = GlossaryItem;
     type State = ReducedGlossaryState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        GLOSSARY_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<GlossaryItem> {
         let event_type = GLOSSARY_EVENT_TYPES
             .iter()

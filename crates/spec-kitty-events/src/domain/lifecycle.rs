@@ -388,6 +388,10 @@ impl Projection for LifecycleProjection {
     type Item = LifecycleItem;
     type State = ReducedMissionState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        event_type == WP_STATUS_CHANGED || MISSION_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<LifecycleItem> {
         Some(if event.event_type == WP_STATUS_CHANGED {
             LifecycleItem::Wp(StatusItem::of(&event.event_id, event.payload))

@@ -604,6 +604,10 @@ impl Projection for MissionAuditProjection {
     type Item = AuditItem;
     type State = ReducedMissionAuditState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        MISSION_AUDIT_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<AuditItem> {
         let raw = event.payload;
         let Some(etype) = MISSION_AUDIT_EVENT_TYPES

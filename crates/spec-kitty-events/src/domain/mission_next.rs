@@ -467,6 +467,10 @@ impl Projection for MissionNextProjection {
     type Item = MissionNextPayload;
     type State = ReducedMissionRunState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        MISSION_NEXT_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<MissionNextPayload> {
         MissionNextPayload::of(&event.event_type, event.payload)
     }

@@ -784,6 +784,10 @@ impl Projection for StatusProjection {
     type Item = StatusItem;
     type State = ReducedStatus;
 
+    fn needs_payload(event_type: &str) -> bool {
+        event_type == WP_STATUS_CHANGED
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<StatusItem> {
         (event.event_type == WP_STATUS_CHANGED)
             .then(|| StatusItem::of(&event.event_id, event.payload))

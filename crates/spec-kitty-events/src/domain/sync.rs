@@ -284,6 +284,10 @@ impl Projection for SyncProjection {
     type Item = SyncItem;
     type State = ReducedSyncState;
 
+    fn needs_payload(event_type: &str) -> bool {
+        OUTCOME_EVENT_TYPES.contains(&event_type)
+    }
+
     fn prepare(event: &EventRef<'_>) -> Option<SyncItem> {
         let Some(etype) = OUTCOME_EVENT_TYPES.iter().find(|t| **t == event.event_type) else {
             return Some(SyncItem::Other);

@@ -31,7 +31,7 @@ use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 
 pub use de::JsonDeserializer;
-pub use parse::{MAX_DEPTH, ParseError, parse, parse_bytes};
+pub use parse::{MAX_DEPTH, ParseError, parse, parse_bytes, parse_lazy, parse_lazy_bytes};
 pub(crate) use render::write_json_str;
 
 /// The entries of a JSON object, in order, keys unique.

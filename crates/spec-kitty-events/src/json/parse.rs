@@ -72,6 +72,59 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Json<'_>, ParseError> {
     }
 }
 
+/// Parses a JSON object whose member `lazy` is left unparsed when it is an object: the
+/// tree holds an empty object in its place, and the member's text is returned beside it
+/// (checked, exactly as [`parse`] would check it, and parseable on its own later). Any
+/// other value under `lazy`, or a document that is not an object, is parsed as usual.
+///
+/// Reading envelopes this way leaves the payload for whoever needs it.
+///
+/// ```
+/// use spec_kitty_events::json::{parse, parse_lazy};
+/// let text = r#"{"event_type": "X", "payload": {"a": [1, 2]}, "n": 3}"#;
+/// let (tree, raw) = parse_lazy(text, "payload").unwrap();
+/// assert_eq!(tree.get("payload"), parse("{}").ok().as_ref());
+/// assert_eq!(raw, Some(r#"{"a": [1, 2]}"#));
+/// assert_eq!(parse(raw.unwrap()).unwrap(), parse(r#"{"a": [1, 2]}"#).unwrap());
+/// assert!(parse_lazy(r#"{"payload": {"a": ]}"#, "payload").is_err());
+/// ```
+pub fn parse_lazy<'a>(
+    text: &'a str,
+    lazy: &str,
+) -> Result<(Json<'a>, Option<&'a str>), ParseError> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+        entries: Vec::with_capacity(16),
+        items: Vec::new(),
+    };
+    let mut raw = None;
+    let parsed = p.lazy_document(lazy, &mut raw).and_then(|v| {
+        p.skip_ws();
+        if p.pos == p.bytes.len() {
+            Ok(v)
+        } else {
+            Err(p.pos)
+        }
+    });
+    parsed
+        .map(|v| (v, raw))
+        .map_err(|offset| error_at(text.as_bytes(), offset))
+}
+
+/// [`parse_lazy`] on bytes, after checking that they are UTF-8.
+pub fn parse_lazy_bytes<'a>(
+    bytes: &'a [u8],
+    lazy: &str,
+) -> Result<(Json<'a>, Option<&'a str>), ParseError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_lazy(text, lazy),
+        Err(e) => Err(error_at(bytes, e.valid_up_to())),
+    }
+}
+
 /// Describes the syntax error of `bytes` as `serde_json` does (reading a `Value`, as the
 /// command line always has). Our parser and `serde_json`
 /// accept the same texts; should they ever disagree, the position found here is reported.
@@ -140,6 +193,159 @@ impl<'a> Parser<'a> {
             Some(b'n') => self.literal(b"null", Json::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
             _ => Err(self.pos),
+        }
+    }
+
+    /// A top-level object whose member `lazy`, when an object, is skipped and recorded;
+    /// anything else is an ordinary value.
+    fn lazy_document(&mut self, lazy: &str, raw: &mut Option<&'a str>) -> Step<Json<'a>> {
+        self.skip_ws();
+        if self.peek() != Some(b'{') {
+            return self.value();
+        }
+        self.enter()?;
+        self.pos += 1;
+        let start = self.entries.len();
+        let mut index: Option<FxHashMap<Cow<'a, str>, usize>> = None;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.pos);
+                }
+                let key = self.string()?;
+                self.skip_ws();
+                if self.peek() != Some(b':') {
+                    return Err(self.pos);
+                }
+                self.pos += 1;
+                self.skip_ws();
+                let value = if key == lazy && self.peek() == Some(b'{') {
+                    let from = self.pos;
+                    self.skip_value()?;
+                    // A repeated key: the last one counts, as for any member.
+                    *raw = Some(&self.text[from..self.pos]);
+                    Json::Object(Vec::new())
+                } else {
+                    if key == lazy {
+                        *raw = None;
+                    }
+                    self.value()?
+                };
+                insert(&mut self.entries, start, &mut index, key, value);
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b'}') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.pos),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Json::Object(self.entries.drain(start..).collect()))
+    }
+
+    /// Checks a value exactly as [`Parser::value`] would, building nothing.
+    fn skip_value(&mut self) -> Step<()> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'"') => self.skip_string(),
+            Some(b'{') => {
+                self.enter()?;
+                self.pos += 1;
+                self.skip_ws();
+                if self.peek() == Some(b'}') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        self.skip_ws();
+                        if self.peek() != Some(b'"') {
+                            return Err(self.pos);
+                        }
+                        self.skip_string()?;
+                        self.skip_ws();
+                        if self.peek() != Some(b':') {
+                            return Err(self.pos);
+                        }
+                        self.pos += 1;
+                        self.skip_value()?;
+                        self.skip_ws();
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(b'}') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            _ => return Err(self.pos),
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            Some(b'[') => {
+                self.enter()?;
+                self.pos += 1;
+                self.skip_ws();
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        self.skip_value()?;
+                        self.skip_ws();
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(b']') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            _ => return Err(self.pos),
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            Some(b't') => self.literal(b"true", Json::Null).map(drop),
+            Some(b'f') => self.literal(b"false", Json::Null).map(drop),
+            Some(b'n') => self.literal(b"null", Json::Null).map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            _ => Err(self.pos),
+        }
+    }
+
+    /// Checks a string (escapes, surrogate pairs, control characters) without keeping it.
+    fn skip_string(&mut self) -> Step<()> {
+        self.pos += 1;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 1
+                        }
+                        Some(b'u') => {
+                            self.pos += 1;
+                            self.unicode_escape()?;
+                        }
+                        _ => return Err(self.pos),
+                    }
+                }
+                Some(b) if b < 0x20 => return Err(self.pos),
+                Some(_) => self.pos += 1,
+                None => return Err(self.pos),
+            }
         }
     }
 
