@@ -25,6 +25,7 @@ mod reducer_streams;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
 use spec_kitty_events::Event;
+use spec_kitty_events::envelope::EventRef;
 use spec_kitty_events::conformance::validate_event;
 use spec_kitty_events::domain::status::reduce_status_events;
 use std::hint::black_box;
@@ -87,6 +88,30 @@ fn benches(c: &mut Criterion) {
             for line in black_box(&inputs.small) {
                 ok += usize::from(Event::parse(line).is_ok());
             }
+            assert_eq!(ok, inputs.small_events);
+        });
+    });
+    g.bench_function("lean_jsonl_to_envelope_10k", |b| {
+        // What `replay` does with each line: the borrowed tree with the payload left as
+        // checked text, and the envelope validated; every core.
+        let text = inputs.small.join("\n");
+        b.iter(|| {
+            let mut ok = 0usize;
+            spec_kitty_events::records::process_lazy(
+                black_box(text.as_bytes()),
+                "payload",
+                &|_| {},
+                &|rec| {
+                    rec.value
+                        .ok()
+                        .is_some_and(|v| EventRef::from_json(&v).is_ok())
+                },
+                &mut |valid| {
+                    ok += usize::from(valid);
+                    true
+                },
+            )
+            .unwrap();
             assert_eq!(ok, inputs.small_events);
         });
     });
