@@ -37,7 +37,8 @@
 //!     "event_id": format!("01ARZ3NDEKTSV4RRFFQ69G5F{n:02}"), "event_type": "WPStatusChanged",
 //!     "aggregate_id": "m/WP01", "timestamp": "2026-04-05T12:00:00Z", "build_id": "b",
 //!     "node_id": "n", "lamport_clock": clock,
-//!     "project_uuid": "12345678-1234-5678-1234-567812345678", "correlation_id": "c",
+//!     "project_uuid": "12345678-1234-5678-1234-567812345678",
+//!     "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
 //!     "payload": {"mission_slug": "m", "wp_id": "WP01", "from_lane": from, "to_lane": to,
 //!                 "actor": "a", "execution_mode": "worktree"}}));
 //! let key = checkpoint_key(ReducerKind::Status, &ReplayOptions::default(), None);
