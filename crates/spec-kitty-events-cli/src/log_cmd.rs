@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 
-use spec_kitty_events::checkpoint::{self, FullReason, Replayed, checkpoint_key, replay_store};
+use spec_kitty_events::checkpoint::{
+    self, FullReason, Replayed, checkpoint_key, replay_store_then,
+};
 use spec_kitty_events::conformance::validate::admit;
 use spec_kitty_events::projection::Projection;
 use spec_kitty_events::records::Record;
@@ -375,10 +377,14 @@ impl ProjectionVisitor for StoreReplay<'_> {
     type Output = Result<Done>;
 
     fn visit<P: Projection>(self, projection: P) -> Result<Done> {
-        let r = replay_store(self.store, projection, self.key, self.full)?;
+        let (kind, format, out) = (self.kind, self.format, self.out);
+        // The state is printed while the store writes the new checkpoint.
+        let r = replay_store_then(self.store, projection, self.key, self.full, |state| {
+            state.map(|state| print_state(kind, state, format, out))
+        })?;
         let state = match r.state {
-            Ok(state) => {
-                print_state(self.kind, state, self.format, self.out)?;
+            Ok(printed) => {
+                printed?;
                 Ok(())
             }
             Err(e) => Err(e),

@@ -25,7 +25,7 @@ use std::ops::ControlFlow;
 /// process would (`None` when the implementation cannot share a location).
 pub trait Backend {
     /// The event store type (it keeps the checkpoints of replays too).
-    type Events: EventStore + CheckpointStore;
+    type Events: EventStore + CheckpointStore + Send;
     /// The clock storage type.
     type Clocks: ClockStorage;
     /// The error storage type.
@@ -1404,7 +1404,7 @@ impl Backend for InMemoryBackend {
 /// handle (SQLite, PostgreSQL); [`DurableBackend`] makes a [`Backend`] of it.
 pub trait Locations {
     /// The store.
-    type Store: EventStore + CheckpointStore + ClockStorage + ErrorStorage;
+    type Store: EventStore + CheckpointStore + ClockStorage + ErrorStorage + Send;
     /// Where a store lives (a file, a database schema).
     type Location;
     /// A new, empty location.

@@ -252,3 +252,9 @@ fn every_reducer_is_covered() {
     let kinds: std::collections::HashSet<ReducerKind> = variants().iter().map(|v| v.kind).collect();
     assert_eq!(kinds.len(), ReducerKind::ALL.len());
 }
+
+#[test]
+fn chunks_appended_to_the_in_memory_store_replay_as_the_reference() {
+    let summary = chunked::store_chunks(spec_kitty_events::InMemoryEventStore::new, 60, 0x5708E);
+    eprintln!("in-memory store: {summary:?}");
+}

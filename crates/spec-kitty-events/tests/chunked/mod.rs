@@ -222,3 +222,103 @@ pub fn agrees(ours: &Result<Value, Error>, answer: &Value) -> Result<(), String>
         )),
     }
 }
+
+/// What [`store_chunks`] checked.
+#[derive(Debug, Default)]
+pub struct StoreSummary {
+    pub replays: usize,
+    pub states: usize,
+    pub refusals: usize,
+    pub folded: usize,
+    pub full: usize,
+}
+
+/// For every variant, `streams` generated streams, each appended chunk by chunk to a fresh
+/// store from `fresh`, with a checkpointed replay (`replay_store_json`) after every chunk:
+/// each must equal the full replay of the stored events and the reference's reduction of
+/// them. Panics with the first disagreements.
+pub fn store_chunks<S, F>(mut fresh: F, streams: usize, seed: u64) -> StoreSummary
+where
+    S: spec_kitty_events::EventStore + spec_kitty_events::CheckpointStore + Send,
+    F: FnMut() -> S,
+{
+    use spec_kitty_events::checkpoint::{Replayed, replay_store_json};
+    use spec_kitty_events::{Event, ExpectedPosition};
+    let mut oracle = spec_kitty_events_testkit::Oracle::start().unwrap();
+    let mut total = StoreSummary::default();
+    for (vi, v) in variants().iter().enumerate() {
+        let mut r = Rng(seed ^ (vi as u64) << 32);
+        // Per replay: ours, the full replay of what is stored, the stored events.
+        let mut runs: Vec<(Result<Value, Error>, Result<Value, Error>, Vec<Value>)> = Vec::new();
+        for i in 0..streams {
+            let raw = stream(v.kind, r.next_u64(), i % 2 == 0);
+            let ends = chunk_ends(&mut r, raw.len());
+            let mut store = fresh();
+            let mut start = 0;
+            for &end in &ends {
+                let chunk: Vec<Event> = raw[start..end]
+                    .iter()
+                    .filter_map(|e| Event::from_value(e).ok())
+                    .collect();
+                store.append(&chunk, ExpectedPosition::Any).unwrap();
+                start = end;
+                let ours = replay_store_json(&mut store, v.kind, &v.options, None, false).unwrap();
+                match ours.replayed {
+                    Replayed::Folded { .. } => total.folded += 1,
+                    Replayed::Full { .. } => total.full += 1,
+                }
+                let stored: Vec<Event> = store
+                    .read_after(0, usize::MAX)
+                    .unwrap()
+                    .into_iter()
+                    .map(|s| s.event)
+                    .collect();
+                assert_eq!(ours.position, stored.len() as u64);
+                let whole = spec_kitty_events::replay::replay(v.kind, &stored, &v.options);
+                let json: Vec<Value> = stored
+                    .iter()
+                    .map(|e| serde_json::to_value(e).unwrap())
+                    .collect();
+                runs.push((ours.state, whole, json));
+            }
+        }
+        let requests: Vec<Value> = runs.iter().map(|(_, _, s)| request(v, s)).collect();
+        let mut answers = Vec::with_capacity(requests.len());
+        for chunk in requests.chunks(8) {
+            answers.extend(oracle.ask_all(chunk).unwrap());
+        }
+        let mut failures = Vec::new();
+        for ((ours, whole, stored), answer) in runs.iter().zip(&answers) {
+            let same = match (ours, whole) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(a), Err(b)) => a.to_string() == b.to_string(),
+                _ => false,
+            };
+            if !same {
+                failures.push(format!(
+                    "{}: checkpointed {ours:?} != full {whole:?}",
+                    v.label
+                ));
+                continue;
+            }
+            match agrees(ours, answer) {
+                Ok(()) if ours.is_ok() => total.states += 1,
+                Ok(()) => total.refusals += 1,
+                Err(e) => failures.push(format!(
+                    "{}: {e}\n  stored {}",
+                    v.label,
+                    Value::Array(stored.clone())
+                )),
+            }
+            total.replays += 1;
+        }
+        assert!(
+            failures.is_empty(),
+            "{} disagreements:\n{}",
+            failures.len(),
+            failures[..failures.len().min(3)].join("\n")
+        );
+    }
+    assert!(total.folded > total.full / 2 && total.full > 0, "{total:?}");
+    total
+}
