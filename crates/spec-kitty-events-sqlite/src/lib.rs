@@ -496,6 +496,41 @@ impl CheckpointStore for SqliteStore {
     }
 
     fn save_checkpoint(&mut self, c: &Checkpoint) -> Result<bool> {
+        // A checkpoint is a cache of what the events say: its commit need not wait for the
+        // disk (`synchronous=NORMAL` keeps it atomic, and a power cut can only lose it
+        // whole, never an event committed after it: the WAL is written in order).
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(storage)?;
+        let saved = self.save_checkpoint_tx(c);
+        let sync = match self.options.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        self.conn
+            .pragma_update(None, "synchronous", sync)
+            .map_err(storage)?;
+        saved
+    }
+
+    fn list_checkpoints(&self) -> Result<Vec<CheckpointInfo>> {
+        list_checkpoints(&self.conn)
+    }
+
+    fn drop_checkpoints(&mut self, reducer: Option<&str>) -> Result<u64> {
+        let n = match reducer {
+            Some(r) => self
+                .conn
+                .execute("DELETE FROM checkpoints WHERE reducer = ?1", params![r]),
+            None => self.conn.execute("DELETE FROM checkpoints", []),
+        }
+        .map_err(storage)?;
+        Ok(n as u64)
+    }
+}
+
+impl SqliteStore {
+    fn save_checkpoint_tx(&mut self, c: &Checkpoint) -> Result<bool> {
         // One statement in one write transaction: the old checkpoint or the new one, whole.
         let tx = self
             .conn
@@ -528,54 +563,42 @@ impl CheckpointStore for SqliteStore {
         tx.commit().map_err(storage)?;
         Ok(changed == 1)
     }
+}
 
-    fn list_checkpoints(&self) -> Result<Vec<CheckpointInfo>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT reducer, mode, roster, scope, position, version, length(state), written_at
+fn list_checkpoints(conn: &Connection) -> Result<Vec<CheckpointInfo>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT reducer, mode, roster, scope, position, version, length(state), written_at
                  FROM checkpoints ORDER BY reducer, mode, roster, scope",
-            )
-            .map_err(storage)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                ))
-            })
-            .map_err(storage)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (reducer, mode, roster, scope, position, version, size, written_at) =
-                row.map_err(storage)?;
-            out.push(CheckpointInfo {
-                key: checkpoint_key(reducer, mode, roster, &scope)?,
-                position: sql_uint(position),
-                version,
-                size: sql_uint(size),
-                written_at: sql_uint(written_at),
-            });
-        }
-        Ok(out)
-    }
-
-    fn drop_checkpoints(&mut self, reducer: Option<&str>) -> Result<u64> {
-        let n = match reducer {
-            Some(r) => self
-                .conn
-                .execute("DELETE FROM checkpoints WHERE reducer = ?1", params![r]),
-            None => self.conn.execute("DELETE FROM checkpoints", []),
-        }
+        )
         .map_err(storage)?;
-        Ok(n as u64)
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })
+        .map_err(storage)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (reducer, mode, roster, scope, position, version, size, written_at) =
+            row.map_err(storage)?;
+        out.push(CheckpointInfo {
+            key: checkpoint_key(reducer, mode, roster, &scope)?,
+            position: sql_uint(position),
+            version,
+            size: sql_uint(size),
+            written_at: sql_uint(written_at),
+        });
     }
+    Ok(out)
 }
 
 impl ErrorStorage for SqliteStore {

@@ -20,12 +20,21 @@
 //! - a new checkpoint is saved in one transaction and never replaces one that covers more
 //!   ([`crate::storage::supersedes`]), so concurrent replays and appends are safe.
 //!
-//! Which case folds, reducer by reducer: every reducer folds whenever each new event has a
-//! Lamport clock above the clocks it has folded, and rebuilds otherwise. The reducers that
-//! decide within a Lamport group (status groups concurrent transitions of a work package
-//! by clock; lifecycle orders each group by cancellation and id) need the whole group at
-//! once, which is why a projector always keeps at least the newest group pending; the
-//! others are plain left folds, for which the pending groups are merely unfolded events.
+//! Which case folds, reducer by reducer. Every reducer folds replay order, so the rule is
+//! one for all: the new events fold when each has a Lamport clock above every clock the
+//! checkpoint has folded (the newest [`DEFAULT_WINDOW`] clocks stay pending, unfolded, so
+//! an event late by fewer clocks still folds); an event at or below a folded clock means a
+//! rebuild, always from scratch (no earlier point is kept). What differs is why a group
+//! must be whole before it is folded:
+//!
+//! | reducer | folds | rebuilds | what a Lamport group decides |
+//! | --- | --- | --- | --- |
+//! | status | new clocks above the folded ones | an event at or below a folded clock | a work package's transitions at one clock are checked against the state before the group, rollbacks last |
+//! | lifecycle | the same | the same | each clock's mission events are applied cancellation last, then by id; work-package events as status |
+//! | collaboration, glossary, mission-next, dossier, mission-audit, decision-point, connector, sync | the same | the same | nothing: an event-by-event fold, in replay order (dossier's mixed-namespace refusal and every strict-mode refusal are kept in the checkpoint) |
+//!
+//! A refusal (the reference raising) is part of the checkpoint: later folds keep refusing,
+//! as a full replay of the longer log would, until a rebuild.
 //!
 //! ```
 //! use spec_kitty_events::checkpoint::{Replayed, FullReason, checkpoint_key, replay_store};
@@ -298,25 +307,27 @@ pub fn replay_store<P, S>(
 ) -> Result<StoreReplay<Result<P::State>>>
 where
     P: Projection,
-    S: EventStore + CheckpointStore + Send + ?Sized,
+    S: EventStore + CheckpointStore + ?Sized,
 {
     replay_store_then(store, projection, key, full, |state| state)
 }
 
-/// [`replay_store`], handing the state (or the reducer's refusal) to `then` on the calling
-/// thread while the new checkpoint is written on another: a command that prints the
-/// state does so while the store writes. The checkpoint is decoded while the new events
-/// are read, too.
+/// [`replay_store`], handing the state (or the reducer's refusal) to `then`, which runs on
+/// a thread of its own while the calling thread writes the new checkpoint: a command that
+/// prints the state does so while the store writes. The checkpoint is decoded (on another
+/// thread) while the new events are read, too; the store is only used from the calling
+/// thread.
 pub fn replay_store_then<P, S, T>(
     store: &mut S,
     projection: P,
     key: &CheckpointKey,
     full: bool,
-    then: impl FnOnce(Result<P::State>) -> T,
+    then: impl FnOnce(Result<P::State>) -> T + Send,
 ) -> Result<StoreReplay<T>>
 where
     P: Projection,
-    S: EventStore + CheckpointStore + Send + ?Sized,
+    S: EventStore + CheckpointStore + ?Sized,
+    T: Send,
 {
     let aggregate = key.aggregate.as_deref();
     let usable = if full {
@@ -382,11 +393,12 @@ fn finish<P, S, T>(
     replayed: Replayed,
     save: bool,
     used_bytes: u64,
-    then: impl FnOnce(Result<P::State>) -> T,
+    then: impl FnOnce(Result<P::State>) -> T + Send,
 ) -> Result<StoreReplay<T>>
 where
     P: Projection,
-    S: EventStore + CheckpointStore + Send + ?Sized,
+    S: EventStore + CheckpointStore + ?Sized,
+    T: Send,
 {
     let checkpoint = if save {
         Some(Checkpoint {
@@ -403,10 +415,9 @@ where
         .as_ref()
         .map_or(used_bytes, |c| c.state.len() as u64);
     let (state, saved) = std::thread::scope(|scope| {
-        let saving = checkpoint.map(|c| scope.spawn(move || store.save_checkpoint(&c)));
-        let state = then(projector.into_state());
-        let saved = saving.map(|h| joined(h.join()));
-        (state, saved)
+        let consuming = scope.spawn(move || then(projector.into_state()));
+        let saved = checkpoint.map(|c| store.save_checkpoint(&c));
+        (joined(consuming.join()), saved)
     });
     Ok(StoreReplay {
         state,
@@ -423,7 +434,7 @@ struct JsonReplay<'a, S: ?Sized> {
     full: bool,
 }
 
-impl<S: EventStore + CheckpointStore + Send + ?Sized> ProjectionVisitor for JsonReplay<'_, S> {
+impl<S: EventStore + CheckpointStore + ?Sized> ProjectionVisitor for JsonReplay<'_, S> {
     type Output = Result<StoreReplay<Result<Value>>>;
     fn visit<P: Projection>(self, projection: P) -> Self::Output {
         replay_store_then(self.store, projection, self.key, self.full, |state| {
@@ -434,7 +445,7 @@ impl<S: EventStore + CheckpointStore + Send + ?Sized> ProjectionVisitor for Json
 
 /// [`replay_store`] for a reducer chosen at run time, the state as JSON (as the
 /// reference's `model_dump(mode="json")` renders it).
-pub fn replay_store_json<S: EventStore + CheckpointStore + Send + ?Sized>(
+pub fn replay_store_json<S: EventStore + CheckpointStore + ?Sized>(
     store: &mut S,
     kind: ReducerKind,
     options: &ReplayOptions,

@@ -13,12 +13,18 @@
 //!   `apply(A ++ B) == apply(A); apply(B)` when `A` ends where a Lamport clock ends —
 //!   the law the property tests check.
 //!
-//! [`replay_all`] is a full reduction: prepare, sort, deduplicate, apply everything.
 //! [`Projector`] keeps a projection current as batches arrive: it folds every Lamport
 //! group that can no longer grow and keeps the newest one pending (a later event with
-//! the same clock may still join it). When a new event sorts before what was folded —
-//! a node that was offline, clock skew — [`Projector::feed`] reports
-//! [`Feed::Rebuild`]: only a reduction from scratch gives the exact result then.
+//! the same clock may still join it), or the newest few with [`Projector::with_window`]
+//! (so that events a few clocks late still fold). When a new event sorts before what was
+//! folded — a node that was offline, clock skew — [`Projector::feed`] reports
+//! [`Feed::Rebuild`] and changes nothing: only a reduction from scratch gives the exact
+//! result then. A projector serialises (serde) into a checkpoint; the store-side flow is
+//! in [`crate::checkpoint`].
+//!
+//! [`replay_all`] is a full reduction: an empty projector fed everything, sorted and
+//! deduplicated. It is what `replay()`, every `reduce_*` function and the command line
+//! run, so a full replay and an incremental one share one code path per reducer.
 //!
 //! ```
 //! use spec_kitty_events::Event;
