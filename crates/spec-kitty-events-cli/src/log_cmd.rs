@@ -7,12 +7,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 
-use rayon::prelude::*;
+use spec_kitty_events::checkpoint::{
+    self, FullReason, Replayed, checkpoint_key, replay_store_then,
+};
 use spec_kitty_events::conformance::validate::admit;
-use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy};
+use spec_kitty_events::projection::Projection;
 use spec_kitty_events::records::Record;
 use spec_kitty_events::replay::{ProjectionVisitor, ReducerKind, ReplayOptions, with_projection};
-use spec_kitty_events::storage::{AppendOutcome, EventStore, ExpectedPosition};
+use spec_kitty_events::storage::{
+    AppendOutcome, CheckpointInfo, CheckpointKey, CheckpointStore, EventStore, ExpectedPosition,
+};
 use spec_kitty_events::{EncodedEvent, Error};
 use spec_kitty_events_postgres::PostgresStore;
 use spec_kitty_events_sqlite::SqliteStore;
@@ -20,7 +24,7 @@ use spec_kitty_events_sqlite::SqliteStore;
 use crate::input::{Source, paths_or_stdin};
 use crate::output::{Format, Out};
 use crate::progress;
-use crate::replay_cmd::{Outcome, Reduced, reduce_and_print, report};
+use crate::replay_cmd::{Outcome, print_state};
 
 /// The store used when none is named: a SQLite file in the current project.
 pub const DEFAULT_STORE: &str = "sqlite:.spec-kitty/events.db";
@@ -71,7 +75,19 @@ impl Store {
             Store::Postgres(s) => s.as_mut(),
         }
     }
+
+    fn checkpointed(&mut self) -> &mut (dyn CheckpointedStore + Send) {
+        match self {
+            Store::Sqlite(s) => s.as_mut(),
+            Store::Postgres(s) => s.as_mut(),
+        }
+    }
 }
+
+/// A store that keeps events and replay checkpoints.
+trait CheckpointedStore: EventStore + CheckpointStore {}
+
+impl<T: EventStore + CheckpointStore> CheckpointedStore for T {}
 
 /// A record refused by `log append`.
 #[derive(Debug, Serialize)]
@@ -341,98 +357,251 @@ pub fn list(
     Ok(shown)
 }
 
-/// Stored bodies handed to the workers at a time.
-const SCAN_CHUNK: usize = 4096;
-
-/// Prepares stored bodies for `P` on every core. A body the store hands back was
-/// validated when it was appended; one that no longer reads as an envelope is a storage
-/// error.
-fn prepare_bodies<P: Projection>(
-    bodies: &[(u64, String)],
-    items: &mut Vec<Prepared<P::Item>>,
-) -> Result<()> {
-    let prepared: Vec<Result<Option<Prepared<P::Item>>>> = bodies
-        .par_iter()
-        .with_min_len(64)
-        .map(|(position, body)| {
-            let (tree, raw) = spec_kitty_events::json::parse_lazy(body, "payload")
-                .map_err(|e| anyhow::anyhow!("stored event {position} is not JSON: {e}"))?;
-            prepare_lazy::<P>(&tree, raw).map_err(|errors| {
-                anyhow::anyhow!(
-                    "stored event {position} is not a valid envelope: {}",
-                    spec_kitty_events::contract::render_report("Event", &errors)
-                )
-            })
-        })
-        .collect();
-    for p in prepared {
-        items.extend(p?);
-    }
-    Ok(())
-}
-
 struct StoreReplay<'a> {
     kind: ReducerKind,
-    store: &'a (dyn EventStore + Send),
-    aggregate: Option<&'a str>,
+    store: &'a mut (dyn CheckpointedStore + Send),
+    key: &'a CheckpointKey,
+    full: bool,
     format: Format,
     out: &'a mut Out,
 }
 
-impl ProjectionVisitor for StoreReplay<'_> {
-    type Output = Result<Reduced>;
+/// What `log replay` did, for the summary line.
+struct Done {
+    state: Result<(), Error>,
+    replayed: Replayed,
+    position: u64,
+}
 
-    fn visit<P: Projection>(self, projection: P) -> Result<Reduced> {
-        let mut items: Vec<Prepared<P::Item>> = Vec::new();
-        let mut chunk: Vec<(u64, String)> = Vec::with_capacity(SCAN_CHUNK);
-        let mut events = 0usize;
-        let mut failure: Option<anyhow::Error> = None;
-        self.store.scan(0, self.aggregate, &mut |position, body| {
-            chunk.push((position, body.to_owned()));
-            events += 1;
-            if chunk.len() == SCAN_CHUNK {
-                if let Err(e) = prepare_bodies::<P>(&chunk, &mut items) {
-                    failure = Some(e);
-                    return Ok(std::ops::ControlFlow::Break(()));
-                }
-                chunk.clear();
-            }
-            Ok(std::ops::ControlFlow::Continue(()))
+impl ProjectionVisitor for StoreReplay<'_> {
+    type Output = Result<Done>;
+
+    fn visit<P: Projection>(self, projection: P) -> Result<Done> {
+        let (kind, format, out) = (self.kind, self.format, self.out);
+        // The state is printed while the store writes the new checkpoint.
+        let r = replay_store_then(self.store, projection, self.key, self.full, |state| {
+            state.map(|state| print_state(kind, state, format, out))
         })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        prepare_bodies::<P>(&chunk, &mut items)?;
-        Ok(Reduced {
-            state: reduce_and_print(self.kind, projection, items, self.format, self.out)?,
-            events,
-            rejected: 0,
+        let state = match r.state {
+            Ok(printed) => {
+                printed?;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
+        Ok(Done {
+            state,
+            replayed: r.replayed,
+            position: r.position,
         })
     }
 }
 
+/// A count with thousands separators (`95,000`).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn events(n: u64) -> String {
+    format!("{} event{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// The summary of a checkpointed replay, as `log replay` prints it.
+pub fn describe(replayed: &Replayed, position: u64) -> String {
+    match replayed {
+        Replayed::Folded {
+            checkpoint,
+            events: 0,
+        } => format!(
+            "no new events since the checkpoint at position {}",
+            thousands(*checkpoint)
+        ),
+        Replayed::Folded {
+            checkpoint,
+            events: n,
+        } => format!(
+            "folded {} new {} onto the checkpoint at position {} (now at position {})",
+            thousands(*n),
+            if *n == 1 { "event" } else { "events" },
+            thousands(*checkpoint),
+            thousands(position)
+        ),
+        Replayed::Full { events: n, reason } => {
+            let why = match reason {
+                FullReason::NoCheckpoint => "no checkpoint yet".to_owned(),
+                FullReason::Requested => "--full".to_owned(),
+                FullReason::OtherVersion(v) => {
+                    format!("the checkpoint was written by version {v}")
+                }
+                FullReason::Unreadable(e) => format!("the checkpoint is unreadable ({e})"),
+                FullReason::StoreBehind { checkpoint } => format!(
+                    "the store holds less than the checkpoint at position {} covers",
+                    thousands(*checkpoint)
+                ),
+                FullReason::Late { late, checkpoint } => format!(
+                    "{} sorted before the checkpoint at position {}",
+                    events(*late),
+                    thousands(*checkpoint)
+                ),
+            };
+            format!("full replay of {}: {why}", events(*n))
+        }
+    }
+}
+
 /// `log replay`: replays the stored events (of one aggregate, or all) through a reducer,
-/// reading the stored bodies straight into the reducer's prepared form.
+/// from the store's checkpoint of this replay unless `full` (which ignores and rewrites
+/// it), and saves the new checkpoint. The state is always that of a full replay.
+#[allow(clippy::too_many_arguments)]
 pub fn replay(
     store: &mut Store,
     kind: ReducerKind,
     aggregate: Option<&str>,
     options: &ReplayOptions,
+    full: bool,
     format: Format,
     out: &mut Out,
 ) -> Result<Outcome> {
-    let reduced = with_projection(
+    let key = checkpoint_key(kind, options, aggregate);
+    let done = with_projection(
         kind,
         options,
         StoreReplay {
             kind,
-            store: store.events(),
-            aggregate,
+            store: store.checkpointed(),
+            key: &key,
+            full,
             format,
             out: &mut *out,
         },
     )??;
-    report(kind, reduced, format, out)
+    match done.state {
+        Ok(()) => {
+            if format == Format::Human {
+                writeln!(out.err(), "{}", describe(&done.replayed, done.position))?;
+            }
+            Ok(Outcome::Printed { rejected: 0 })
+        }
+        Err(Error::Replay { event_id, reason }) => {
+            writeln!(
+                out.err(),
+                "error: {} reducer refused event {event_id}: {reason}",
+                kind.name()
+            )?;
+            Ok(Outcome::Refused)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn age(written_at: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let secs = now.saturating_sub(written_at) / 1000;
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86_400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
+    }
+}
+
+/// `log checkpoints`: lists the stored replay checkpoints (reducer, mode, roster,
+/// aggregate, position, size, age, version), or with `drop` removes them (of one reducer,
+/// or all).
+pub fn checkpoints(
+    store: &mut Store,
+    drop: bool,
+    reducer: Option<ReducerKind>,
+    format: Format,
+    out: &mut Out,
+) -> Result<()> {
+    let store = store.checkpointed();
+    let reducer = reducer.map(ReducerKind::name);
+    if drop {
+        let n = store.drop_checkpoints(reducer)?;
+        match format {
+            Format::Json => {
+                serde_json::to_writer(&mut *out.out(), &json!({"dropped": n}))?;
+                writeln!(out.out())?;
+            }
+            Format::Human => writeln!(out.out(), "dropped {n} checkpoint(s)")?,
+        }
+        return Ok(());
+    }
+    let list: Vec<CheckpointInfo> = store
+        .list_checkpoints()?
+        .into_iter()
+        .filter(|c| reducer.is_none_or(|r| r == c.key.reducer))
+        .collect();
+    match format {
+        Format::Json => {
+            for c in &list {
+                serde_json::to_writer(
+                    &mut *out.out(),
+                    &json!({
+                        "reducer": c.key.reducer, "mode": c.key.mode,
+                        "roster": (!c.key.roster.is_empty()).then_some(&c.key.roster),
+                        "aggregate": c.key.aggregate, "position": c.position,
+                        "size": c.size, "written_at_ms": c.written_at, "version": c.version,
+                        "current": c.version == checkpoint::version(),
+                    }),
+                )?;
+                writeln!(out.out())?;
+            }
+        }
+        Format::Human => {
+            let w = out.out();
+            writeln!(
+                w,
+                "{:<15} {:<11} {:<9} {:<24} {:>12} {:>10} {:>5}  VERSION",
+                "REDUCER", "MODE", "ROSTER", "AGGREGATE", "POSITION", "SIZE", "AGE"
+            )?;
+            for c in &list {
+                let roster = if c.key.roster.is_empty() {
+                    "-".to_owned()
+                } else {
+                    c.key.roster.chars().take(8).collect()
+                };
+                let stale = if c.version == checkpoint::version() {
+                    ""
+                } else {
+                    " (other version: not used)"
+                };
+                writeln!(
+                    w,
+                    "{:<15} {:<11} {:<9} {:<24} {:>12} {:>10} {:>5}  {}{stale}",
+                    c.key.reducer,
+                    c.key.mode,
+                    roster,
+                    c.key.aggregate.as_deref().unwrap_or("(all)"),
+                    thousands(c.position),
+                    size(c.size),
+                    age(c.written_at),
+                    c.version
+                )?;
+            }
+            writeln!(w, "\n{} checkpoint(s)", list.len())?;
+        }
+    }
+    Ok(())
 }
 
 /// `log stats`: per node, the number of events and the highest Lamport clock. Comparing
@@ -472,4 +641,48 @@ pub fn stats(store: &mut Store, format: Format, out: &mut Out) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(95_000), "95,000");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn summaries_say_what_happened() {
+        let folded = Replayed::Folded {
+            checkpoint: 95_000,
+            events: 5_000,
+        };
+        assert_eq!(
+            describe(&folded, 100_000),
+            "folded 5,000 new events onto the checkpoint at position 95,000 (now at position 100,000)"
+        );
+        let late = Replayed::Full {
+            events: 100_000,
+            reason: FullReason::Late {
+                late: 12,
+                checkpoint: 95_000,
+            },
+        };
+        assert_eq!(
+            describe(&late, 100_000),
+            "full replay of 100,000 events: 12 events sorted before the checkpoint at position 95,000"
+        );
+        let one = Replayed::Full {
+            events: 1,
+            reason: FullReason::OtherVersion("0.0.1+checkpoint.1".into()),
+        };
+        assert_eq!(
+            describe(&one, 1),
+            "full replay of 1 event: the checkpoint was written by version 0.0.1+checkpoint.1"
+        );
+    }
 }

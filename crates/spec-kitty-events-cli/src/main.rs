@@ -159,6 +159,20 @@ enum LogAction {
         mode: Option<ModeArg>,
         #[arg(long)]
         roster: Option<String>,
+        /// Replay every stored event, ignoring the checkpoint (and rewrite it).
+        #[arg(long)]
+        full: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// List the replay checkpoints kept in the store (or remove them with --drop).
+    Checkpoints {
+        /// Remove the checkpoints instead of listing them.
+        #[arg(long)]
+        drop: bool,
+        /// Only the checkpoints of this reducer.
+        #[arg(long, value_enum)]
+        reducer: Option<Reducer>,
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
@@ -245,6 +259,7 @@ fn run(cli: Cli, out: &mut Out) -> anyhow::Result<u8> {
                     aggregate,
                     mode,
                     roster,
+                    full,
                     format,
                 } => {
                     let options = ReplayOptions {
@@ -256,12 +271,21 @@ fn run(cli: Cli, out: &mut Out) -> anyhow::Result<u8> {
                         reducer.kind(),
                         aggregate.as_deref(),
                         &options,
+                        full,
                         format,
                         out,
                     )? {
                         replay_cmd::Outcome::Printed { .. } => Ok(0),
                         replay_cmd::Outcome::Refused => Ok(1),
                     }
+                }
+                LogAction::Checkpoints {
+                    drop,
+                    reducer,
+                    format,
+                } => {
+                    log_cmd::checkpoints(&mut store, drop, reducer.map(Reducer::kind), format, out)
+                        .map(|()| 0)
                 }
                 LogAction::Stats { format } => log_cmd::stats(&mut store, format, out).map(|()| 0),
             }

@@ -65,15 +65,27 @@ pub fn reduce_and_print<P: Projection>(
         Ok(state) => state,
         Err(e) => return Ok(Err(e)),
     };
+    print_state(kind, state, format, out)?;
+    Ok(Ok(()))
+}
+
+/// Prints a reduced state: JSON straight from the typed state, human output through its
+/// JSON value.
+pub fn print_state<S: serde::Serialize>(
+    kind: ReducerKind,
+    state: S,
+    format: Format,
+    out: &mut Out,
+) -> Result<()> {
     match format {
         Format::Json => {
             let w = out.out();
             serde_json::to_writer(&mut *w, &state)?;
             writeln!(w)?;
         }
-        Format::Human => print_state(kind, &to_json(state)?, out)?,
+        Format::Human => print_human(kind, &to_json(state)?, out)?,
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 struct FileReplay<'a> {
@@ -212,7 +224,7 @@ pub fn report(
     }
 }
 
-fn print_state(kind: ReducerKind, state: &Value, out: &mut Out) -> Result<()> {
+fn print_human(kind: ReducerKind, state: &Value, out: &mut Out) -> Result<()> {
     let w = out.out();
     match kind {
         ReducerKind::Status => {

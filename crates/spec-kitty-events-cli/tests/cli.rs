@@ -656,6 +656,132 @@ fn exercise_conflicting_append(store: &str, dir: &Path) {
     }));
 }
 
+/// Status envelopes `from..to` (work packages WP0000..), each at the clock `clock(k)`.
+fn status_lines(from: usize, to: usize, clock: impl Fn(usize) -> u64) -> String {
+    (from..to)
+        .map(|k| {
+            let id = format!("01ARZ3NDEKTSV4RR{k:010}");
+            let mut e = envelope(&id, clock(k), transition(None, "planned"));
+            e["aggregate_id"] = json!(format!("mission/m/WP{:04}", k % 50));
+            e["payload"]["wp_id"] = json!(format!("WP{:04}", k % 50));
+            e.to_string() + "\n"
+        })
+        .collect()
+}
+
+/// `log replay` keeps a checkpoint per replay and says what it did; `--format json` is
+/// exactly the state of a full replay; `log checkpoints` lists and drops them.
+fn exercise_checkpoints(store: &str, dir: &Path) {
+    let append = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = log_cmd(store, &["append", path.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let replay = |extra: &[&str]| {
+        let mut args = vec!["replay", "--reducer", "status"];
+        args.extend_from_slice(extra);
+        let out = log_cmd(store, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    let said = |out: &Output| String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    // The state of a full replay of everything stored, from a file of the stored events.
+    let full_state = || {
+        let listed = json_lines(&log_cmd(store, &["list", "--format", "json"]));
+        let text: Vec<String> = listed.iter().map(|l| l["event"].to_string()).collect();
+        let out = run_stdin(
+            &["replay", "--reducer", "status", "--format", "json"],
+            &text.join("\n"),
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    append("a.jsonl", &status_lines(0, 1200, |k| k as u64 / 10 + 1));
+    assert_eq!(
+        said(&replay(&[])),
+        "full replay of 1,200 events: no checkpoint yet"
+    );
+    append("b.jsonl", &status_lines(1200, 1300, |k| k as u64 / 10 + 1));
+    assert_eq!(
+        said(&replay(&[])),
+        "folded 100 new events onto the checkpoint at position 1,200 (now at position 1,300)"
+    );
+    assert_eq!(
+        said(&replay(&[])),
+        "no new events since the checkpoint at position 1,300"
+    );
+    append("c.jsonl", &status_lines(1300, 1310, |k| k as u64 / 10 + 1));
+    let json = replay(&["--format", "json"]);
+    assert!(json.stderr.is_empty(), "JSON output says nothing else");
+    assert_eq!(String::from_utf8_lossy(&json.stdout).lines().count(), 1);
+    let state: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(state, full_state());
+    assert_eq!(state["event_count"], 1310);
+    // Events far below the folded clocks: a full replay, which says why.
+    append("late.jsonl", &status_lines(1310, 1312, |_| 2));
+    assert_eq!(
+        said(&replay(&[])),
+        "full replay of 1,312 events: 2 events sorted before the checkpoint at position 1,310"
+    );
+    let state: Value = serde_json::from_slice(&replay(&["--format", "json"]).stdout).unwrap();
+    assert_eq!(state, full_state());
+    assert_eq!(
+        said(&replay(&["--full"])),
+        "full replay of 1,312 events: --full"
+    );
+    // One aggregate: a checkpoint of its own.
+    let agg = replay(&["--aggregate", "mission/m/WP0007"]);
+    assert_eq!(said(&agg), "full replay of 27 events: no checkpoint yet");
+    let listed = json_lines(&log_cmd(store, &["checkpoints", "--format", "json"]));
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        (
+            &listed[0]["reducer"],
+            &listed[0]["aggregate"],
+            &listed[0]["position"]
+        ),
+        (&json!("status"), &Value::Null, &json!(1312))
+    );
+    assert_eq!(listed[1]["aggregate"], "mission/m/WP0007");
+    assert_eq!(listed[1]["position"], 1308);
+    assert!(
+        listed
+            .iter()
+            .all(|c| c["current"] == true && c["size"].as_u64().unwrap() > 0)
+    );
+    let human = log_cmd(store, &["checkpoints"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("REDUCER") && text.contains("1,312") && text.contains("2 checkpoint(s)"),
+        "{text}"
+    );
+    let dropped = log_cmd(store, &["checkpoints", "--drop", "--reducer", "sync"]);
+    assert_eq!(
+        String::from_utf8_lossy(&dropped.stdout).trim(),
+        "dropped 0 checkpoint(s)"
+    );
+    let dropped = log_cmd(store, &["checkpoints", "--drop"]);
+    assert_eq!(
+        String::from_utf8_lossy(&dropped.stdout).trim(),
+        "dropped 2 checkpoint(s)"
+    );
+    assert!(json_lines(&log_cmd(store, &["checkpoints", "--format", "json"])).is_empty());
+    assert_eq!(
+        said(&replay(&[])),
+        "full replay of 1,312 events: no checkpoint yet"
+    );
+}
+
 #[test]
 fn log_commands_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -663,6 +789,8 @@ fn log_commands_on_sqlite() {
     exercise_log_commands(&store);
     let conflicts = format!("sqlite:{}/conflicts.db", dir.path().display());
     exercise_conflicting_append(&conflicts, dir.path());
+    let checkpoints = format!("sqlite:{}/checkpoints.db", dir.path().display());
+    exercise_checkpoints(&checkpoints, dir.path());
 }
 
 #[test]
@@ -673,6 +801,8 @@ fn log_commands_on_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let conflicts = server.create_database("cli_conflicts");
     exercise_conflicting_append(&conflicts, dir.path());
+    let checkpoints = server.create_database("cli_checkpoints");
+    exercise_checkpoints(&checkpoints, dir.path());
 }
 
 #[test]

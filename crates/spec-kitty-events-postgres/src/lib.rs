@@ -1,8 +1,8 @@
 //! PostgreSQL storage for spec-kitty-events: the same semantics as the in-memory and
 //! SQLite stores, for many writers on many machines.
 //!
-//! [`PostgresStore`] implements [`EventStore`], [`ClockStorage`] and [`ErrorStorage`] over
-//! one connection (`postgres` crate, settings from a URL such as
+//! [`PostgresStore`] implements [`EventStore`], [`ClockStorage`], [`ErrorStorage`] and
+//! [`CheckpointStore`] over one connection (`postgres` crate, settings from a URL such as
 //! `postgresql://user:secret@db.example:5432/events`), optionally inside its own
 //! schema ([`PostgresOptions::schema`]) so that several logs can share a database.
 //!
@@ -21,6 +21,10 @@
 //!   is byte order, as in the other stores, whatever the database's locale.
 //! - Events are stored as the canonical JSON text of the envelope (not `jsonb`, which
 //!   would reorder keys), so what comes back is exactly what went in.
+//! - Replay checkpoints live in `ske_checkpoints`, one row per reducer, mode, roster and
+//!   aggregate filter, each saved by one `INSERT … ON CONFLICT DO UPDATE … WHERE` that
+//!   keeps the stored row when it covers a later position (of the same version); the row
+//!   lock of the upsert serialises concurrent saves of one key.
 //! - Clock ticks are single `INSERT … ON CONFLICT DO UPDATE … RETURNING` statements:
 //!   atomic across connections and machines.
 //! - The crate creates and migrates its tables (`ske_schema_version`), serialised by an
@@ -42,9 +46,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use postgres::{Client, GenericClient, NoTls, Statement};
 use spec_kitty_events::storage::{
-    ClockStorage, DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, ScanVisitor,
-    check_limit, clock_from_key, clock_key, clock_overflow, decode_stored, plan_append,
-    refuse_conflicts, single_aggregate, sql_int, sql_uint,
+    Checkpoint, CheckpointInfo, CheckpointKey, CheckpointStore, ClockStorage,
+    DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, ScanVisitor, check_limit,
+    clock_from_key, clock_key, clock_overflow, decode_stored, plan_append, refuse_conflicts,
+    single_aggregate, sql_int, sql_uint,
 };
 use spec_kitty_events::{
     AppendOutcome, EncodedEvent, Error, ErrorEntry, ExpectedPosition, Result, StoredEvent,
@@ -81,6 +86,21 @@ const MIGRATIONS: &[&str] = &[
     // 2: reads in clock order sort in memory after a scan in position order; the clock
     // index only cost every append an index insert.
     "DROP INDEX ske_events_by_clock;",
+    // 3: checkpoints of replays (one per reducer, mode, roster and aggregate filter); the
+    // state is stored uncompressed (it is written and read whole, and compressing tens of
+    // megabytes would cost more than it saves).
+    r#"CREATE TABLE ske_checkpoints (
+           reducer    text COLLATE "C" NOT NULL,
+           mode       text COLLATE "C" NOT NULL,
+           roster     text COLLATE "C" NOT NULL,
+           scope      text COLLATE "C" NOT NULL,
+           position   bigint NOT NULL,
+           version    text NOT NULL,
+           state      bytea NOT NULL,
+           written_at bigint NOT NULL,
+           PRIMARY KEY (reducer, mode, roster, scope)
+       );
+       ALTER TABLE ske_checkpoints ALTER COLUMN state SET STORAGE EXTERNAL;"#,
 ];
 
 /// Settings of a [`PostgresStore`].
@@ -508,6 +528,106 @@ impl ClockStorage for PostgresStore {
             .map_err(storage)?;
         row.map(|r| clock_from_key(r.get(0)))
             .ok_or_else(clock_overflow)
+    }
+}
+
+impl CheckpointStore for PostgresStore {
+    fn load_checkpoint(&self, key: &CheckpointKey) -> Result<Option<Checkpoint>> {
+        let inner = &mut *self.borrow()?;
+        let s = prepared(
+            &mut inner.statements,
+            &mut inner.client,
+            "SELECT position, version, state, written_at FROM ske_checkpoints
+             WHERE reducer = $1 AND mode = $2 AND roster = $3 AND scope = $4",
+        )?;
+        let row = inner
+            .client
+            .query_opt(&s, &[&key.reducer, &key.mode, &key.roster, &key.scope()])
+            .map_err(storage)?;
+        Ok(row.map(|r| Checkpoint {
+            key: key.clone(),
+            position: sql_uint(r.get(0)),
+            version: r.get(1),
+            state: r.get(2),
+            written_at: sql_uint(r.get(3)),
+        }))
+    }
+
+    fn save_checkpoint(&mut self, c: &Checkpoint) -> Result<bool> {
+        let inner = &mut *self.borrow()?;
+        // One statement, its own transaction: the old checkpoint or the new one, whole; a
+        // concurrent save of the same key waits on the row and then sees the winner.
+        let s = prepared(
+            &mut inner.statements,
+            &mut inner.client,
+            "INSERT INTO ske_checkpoints
+                 (reducer, mode, roster, scope, position, version, state, written_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (reducer, mode, roster, scope) DO UPDATE SET
+                 position = EXCLUDED.position, version = EXCLUDED.version,
+                 state = EXCLUDED.state, written_at = EXCLUDED.written_at
+             WHERE ske_checkpoints.version <> EXCLUDED.version
+                OR ske_checkpoints.position <= EXCLUDED.position",
+        )?;
+        let n = inner
+            .client
+            .execute(
+                &s,
+                &[
+                    &c.key.reducer,
+                    &c.key.mode,
+                    &c.key.roster,
+                    &c.key.scope(),
+                    &sql_int(c.position),
+                    &c.version,
+                    &c.state,
+                    &sql_int(c.written_at),
+                ],
+            )
+            .map_err(storage)?;
+        Ok(n == 1)
+    }
+
+    fn list_checkpoints(&self) -> Result<Vec<CheckpointInfo>> {
+        let inner = &mut *self.borrow()?;
+        let s = prepared(
+            &mut inner.statements,
+            &mut inner.client,
+            "SELECT reducer, mode, roster, scope, position, version, octet_length(state),
+                    written_at
+             FROM ske_checkpoints ORDER BY reducer, mode, roster, scope",
+        )?;
+        let rows = inner.client.query(&s, &[]).map_err(storage)?;
+        rows.iter()
+            .map(|r| {
+                let scope: &str = r.get(3);
+                let aggregate = CheckpointKey::aggregate_of(scope)
+                    .ok_or_else(|| other(format!("unknown checkpoint scope {scope:?}")))?;
+                Ok(CheckpointInfo {
+                    key: CheckpointKey {
+                        reducer: r.get(0),
+                        mode: r.get(1),
+                        roster: r.get(2),
+                        aggregate,
+                    },
+                    position: sql_uint(r.get(4)),
+                    version: r.get(5),
+                    size: sql_uint(i64::from(r.get::<_, i32>(6))),
+                    written_at: sql_uint(r.get(7)),
+                })
+            })
+            .collect()
+    }
+
+    fn drop_checkpoints(&mut self, reducer: Option<&str>) -> Result<u64> {
+        let inner = &mut *self.borrow()?;
+        match reducer {
+            Some(r) => inner
+                .client
+                .execute("DELETE FROM ske_checkpoints WHERE reducer = $1", &[&r]),
+            None => inner.client.execute("DELETE FROM ske_checkpoints", &[]),
+        }
+        .map_err(storage)
     }
 }
 

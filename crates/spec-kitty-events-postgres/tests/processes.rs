@@ -1,10 +1,12 @@
-//! Several processes on one PostgreSQL database: concurrent writers, and writers killed
-//! with SIGKILL in the middle of appends. The server is a temporary one started here.
+//! Several processes on one PostgreSQL database: concurrent writers, writers killed with
+//! SIGKILL in the middle of appends or checkpoint saves, and processes appending and
+//! replaying from checkpoints at once. The server is a temporary one started here.
 
 use spec_kitty_events_postgres::{PostgresOptions, PostgresStore};
 use spec_kitty_events_testkit::pg_server::TempPostgres;
 use spec_kitty_events_testkit::store_processes::{
-    child_main, run_concurrent_writers, run_crash_rounds,
+    child_main, run_append_and_replay, run_checkpoint_crash_rounds, run_concurrent_writers,
+    run_crash_rounds,
 };
 
 /// `location` is `<url>#<schema>`.
@@ -50,4 +52,21 @@ fn writers_killed_mid_append_lose_nothing_acknowledged() {
         report.acknowledged >= 20,
         "at least one acknowledged batch per round"
     );
+}
+
+#[test]
+fn checkpoint_writers_killed_mid_save_leave_a_whole_checkpoint() {
+    let server = TempPostgres::start();
+    let url = server.create_database("checkpoint_crash");
+    let report =
+        run_checkpoint_crash_rounds("child_writer", &format!("{url}#ckpt_crash"), open, 20);
+    eprintln!("{report:?}");
+    assert_eq!(report.rounds, 20);
+}
+
+#[test]
+fn two_processes_append_and_replay_from_checkpoints_at_once() {
+    let server = TempPostgres::start();
+    let url = server.create_database("append_replay");
+    run_append_and_replay("child_writer", &format!("{url}#append_replay"), open, 2, 40);
 }

@@ -1,7 +1,7 @@
 //! SQLite storage for spec-kitty-events: the embedded default.
 //!
-//! [`SqliteStore`] implements [`EventStore`], [`ClockStorage`] and [`ErrorStorage`] on one
-//! SQLite database file (SQLite is compiled in, nothing needs to be installed):
+//! [`SqliteStore`] implements [`EventStore`], [`ClockStorage`], [`ErrorStorage`] and
+//! [`CheckpointStore`] on one SQLite database file (SQLite is compiled in, nothing needs to be installed):
 //!
 //! - WAL journal, a busy timeout so that several processes can share one file, and
 //!   `synchronous=FULL` by default (an acknowledged append survives a power cut; see
@@ -17,6 +17,9 @@
 //!   scan in position order and sort in memory;
 //! - the page cache may grow to [`SqliteOptions::cache_kib`] (64 MiB by default), enough
 //!   to keep the indexes of a large bulk append in memory;
+//! - replay checkpoints live in the `checkpoints` table, one row per reducer, mode, roster
+//!   and aggregate filter, each saved by one upsert in its own write transaction that keeps
+//!   the stored row when it covers a later position (of the same version);
 //! - clock ticks are single `INSERT … ON CONFLICT DO UPDATE … RETURNING` statements, hence
 //!   atomic across processes;
 //! - the schema is created and migrated by the crate ([`SCHEMA_VERSION`] in
@@ -59,9 +62,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use spec_kitty_events::storage::{
-    ClockStorage, DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, ScanVisitor,
-    check_limit, clock_from_key, clock_key, clock_overflow, refuse_conflicts, same_event,
-    single_aggregate, sql_int, sql_uint,
+    Checkpoint, CheckpointInfo, CheckpointKey, CheckpointStore, ClockStorage,
+    DEFAULT_MAX_ERROR_ENTRIES, ErrorStorage, EventStore, NodeStats, ScanVisitor, check_limit,
+    clock_from_key, clock_key, clock_overflow, refuse_conflicts, same_event, single_aggregate,
+    sql_int, sql_uint,
 };
 use spec_kitty_events::{AppendOutcome, EncodedEvent, Error, ErrorEntry, ExpectedPosition, Result};
 
@@ -93,6 +97,18 @@ const MIGRATIONS: &[&str] = &[
     // and cheaper than following an index into the table); the clock index only cost
     // every append an index insert.
     "DROP INDEX events_by_clock;",
+    // 3: checkpoints of replays (one per reducer, mode, roster and aggregate filter).
+    "CREATE TABLE checkpoints (
+         reducer    TEXT NOT NULL,
+         mode       TEXT NOT NULL,
+         roster     TEXT NOT NULL,
+         scope      TEXT NOT NULL,
+         position   INTEGER NOT NULL,
+         version    TEXT NOT NULL,
+         state      BLOB NOT NULL,
+         written_at INTEGER NOT NULL,
+         PRIMARY KEY (reducer, mode, roster, scope)
+     );",
 ];
 
 /// How hard a commit waits for the disk.
@@ -438,6 +454,153 @@ impl ClockStorage for SqliteStore {
     }
 }
 
+fn checkpoint_key(
+    reducer: String,
+    mode: String,
+    roster: String,
+    scope: &str,
+) -> Result<CheckpointKey> {
+    let aggregate = CheckpointKey::aggregate_of(scope)
+        .ok_or_else(|| storage(format!("unknown checkpoint scope {scope:?}")))?;
+    Ok(CheckpointKey {
+        reducer,
+        mode,
+        roster,
+        aggregate,
+    })
+}
+
+impl CheckpointStore for SqliteStore {
+    fn load_checkpoint(&self, key: &CheckpointKey) -> Result<Option<Checkpoint>> {
+        self.conn
+            .prepare_cached(
+                "SELECT position, version, state, written_at FROM checkpoints
+                 WHERE reducer = ?1 AND mode = ?2 AND roster = ?3 AND scope = ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![key.reducer, key.mode, key.roster, key.scope()],
+                    |r| {
+                        Ok(Checkpoint {
+                            key: key.clone(),
+                            position: sql_uint(r.get(0)?),
+                            version: r.get(1)?,
+                            state: r.get(2)?,
+                            written_at: sql_uint(r.get(3)?),
+                        })
+                    },
+                )
+                .optional()
+            })
+            .map_err(storage)
+    }
+
+    fn save_checkpoint(&mut self, c: &Checkpoint) -> Result<bool> {
+        // A checkpoint is a cache of what the events say: its commit need not wait for the
+        // disk (`synchronous=NORMAL` keeps it atomic, and a power cut can only lose it
+        // whole, never an event committed after it: the WAL is written in order).
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(storage)?;
+        let saved = self.save_checkpoint_tx(c);
+        let sync = match self.options.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        self.conn
+            .pragma_update(None, "synchronous", sync)
+            .map_err(storage)?;
+        saved
+    }
+
+    fn list_checkpoints(&self) -> Result<Vec<CheckpointInfo>> {
+        list_checkpoints(&self.conn)
+    }
+
+    fn drop_checkpoints(&mut self, reducer: Option<&str>) -> Result<u64> {
+        let n = match reducer {
+            Some(r) => self
+                .conn
+                .execute("DELETE FROM checkpoints WHERE reducer = ?1", params![r]),
+            None => self.conn.execute("DELETE FROM checkpoints", []),
+        }
+        .map_err(storage)?;
+        Ok(n as u64)
+    }
+}
+
+impl SqliteStore {
+    fn save_checkpoint_tx(&mut self, c: &Checkpoint) -> Result<bool> {
+        // One statement in one write transaction: the old checkpoint or the new one, whole.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let changed = tx
+            .prepare_cached(
+                "INSERT INTO checkpoints
+                     (reducer, mode, roster, scope, position, version, state, written_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (reducer, mode, roster, scope) DO UPDATE SET
+                     position = excluded.position, version = excluded.version,
+                     state = excluded.state, written_at = excluded.written_at
+                 WHERE checkpoints.version <> excluded.version
+                    OR checkpoints.position <= excluded.position",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    c.key.reducer,
+                    c.key.mode,
+                    c.key.roster,
+                    c.key.scope(),
+                    sql_int(c.position),
+                    c.version,
+                    c.state,
+                    sql_int(c.written_at)
+                ])
+            })
+            .map_err(storage)?;
+        tx.commit().map_err(storage)?;
+        Ok(changed == 1)
+    }
+}
+
+fn list_checkpoints(conn: &Connection) -> Result<Vec<CheckpointInfo>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT reducer, mode, roster, scope, position, version, length(state), written_at
+                 FROM checkpoints ORDER BY reducer, mode, roster, scope",
+        )
+        .map_err(storage)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })
+        .map_err(storage)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (reducer, mode, roster, scope, position, version, size, written_at) =
+            row.map_err(storage)?;
+        out.push(CheckpointInfo {
+            key: checkpoint_key(reducer, mode, roster, &scope)?,
+            position: sql_uint(position),
+            version,
+            size: sql_uint(size),
+            written_at: sql_uint(written_at),
+        });
+    }
+    Ok(out)
+}
+
 impl ErrorStorage for SqliteStore {
     fn append(&mut self, entry: &ErrorEntry) -> Result<()> {
         let body = serde_json::to_string(entry).map_err(storage)?;
@@ -512,12 +675,13 @@ mod tests {
             .conn
             .execute_batch(
                 "CREATE INDEX events_by_clock ON events (lamport_key, node_id);
+                 DROP TABLE checkpoints;
                  PRAGMA user_version = 1;",
             )
             .unwrap();
         drop(store);
         let mut store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let indexes: Vec<String> = store
             .conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")

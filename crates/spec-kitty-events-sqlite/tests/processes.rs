@@ -3,7 +3,8 @@
 
 use spec_kitty_events_sqlite::SqliteStore;
 use spec_kitty_events_testkit::store_processes::{
-    child_main, run_concurrent_writers, run_crash_rounds,
+    child_main, run_append_and_replay, run_checkpoint_crash_rounds, run_concurrent_writers,
+    run_crash_rounds,
 };
 
 fn open(path: &str) -> SqliteStore {
@@ -45,4 +46,22 @@ fn writers_killed_mid_append_lose_nothing_acknowledged() {
         report.acknowledged >= 20,
         "at least one acknowledged batch per round"
     );
+}
+
+#[test]
+fn checkpoint_writers_killed_mid_save_leave_a_whole_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("checkpoint-crash.db");
+    let path = path.to_str().expect("utf-8 path");
+    let report = run_checkpoint_crash_rounds("child_writer", path, open_checked, 20);
+    eprintln!("{report:?}");
+    assert_eq!(report.rounds, 20);
+}
+
+#[test]
+fn two_processes_append_and_replay_from_checkpoints_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("append-replay.db");
+    let path = path.to_str().expect("utf-8 path");
+    run_append_and_replay("child_writer", path, open_checked, 2, 40);
 }

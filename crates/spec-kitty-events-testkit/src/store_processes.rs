@@ -1,13 +1,20 @@
-//! Multi-process checks for durable stores: concurrent writers and writers killed with
-//! SIGKILL. Written once, used by every backend's tests.
+//! Multi-process checks for durable stores: concurrent writers, writers killed with
+//! SIGKILL, checkpoint writers killed with SIGKILL, and processes that append and replay
+//! from checkpoints at the same time. Written once, used by every backend's tests.
 //!
 //! The child processes are the backend's own test binary started again with
 //! [`CHILD_ENV`] set: the backend declares a test that calls [`child_main`] (which
 //! returns at once in a normal run) and passes that test's name to
 //! [`run_concurrent_writers`] / [`run_crash_rounds`].
 
-use crate::store_suite::event;
-use spec_kitty_events::{AppendOutcome, ClockStorage, Event, EventStore, ExpectedPosition};
+use crate::store_suite::{event, status_walk};
+use serde_json::{Value, json};
+use spec_kitty_events::checkpoint::{Replayed, checkpoint_key, decode, replay_store_json};
+use spec_kitty_events::domain::status::StatusProjection;
+use spec_kitty_events::replay::{ReducerKind, ReplayOptions, replay};
+use spec_kitty_events::{
+    AppendOutcome, CheckpointStore, ClockStorage, Event, EventStore, ExpectedPosition,
+};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -37,7 +44,7 @@ fn child_command(child_test: &str, role: &str, location: &str) -> Command {
 /// `open` gives for the location, then returns; otherwise returns at once.
 pub fn child_main<S, F>(open: F)
 where
-    S: EventStore + ClockStorage,
+    S: EventStore + ClockStorage + CheckpointStore + Send,
     F: Fn(&str) -> S,
 {
     let Ok(role) = std::env::var(CHILD_ENV) else {
@@ -54,6 +61,14 @@ where
             b.parse().expect("batch"),
         ),
         (Some("crash"), Some(r), None, None) => crash_writer(&mut store, r.parse().expect("round")),
+        (Some("checkpoint-crash"), Some(r), None, None) => {
+            checkpoint_writer(&mut store, r.parse().expect("round"));
+        }
+        (Some("append-replay"), Some(p), Some(n), None) => append_and_replay(
+            &mut store,
+            p.parse().expect("process index"),
+            n.parse().expect("rounds"),
+        ),
         _ => panic!("unknown child role {role:?}"),
     }
 }
@@ -372,4 +387,253 @@ pub struct CrashReport {
     pub acknowledged: usize,
     /// Rounds whose kill hit an append that had begun and was not acknowledged.
     pub killed_in_flight: usize,
+}
+
+fn status_options() -> ReplayOptions {
+    ReplayOptions::default()
+}
+
+/// The stored events at positions `1..=position`, in position order.
+fn stored_through<S: EventStore + ?Sized>(store: &S, position: u64) -> Vec<Event> {
+    let limit = usize::try_from(position).expect("position fits");
+    store
+        .read_after(0, limit)
+        .expect("read")
+        .into_iter()
+        .map(|s| s.event)
+        .collect()
+}
+
+fn full_status(events: &[Event]) -> Value {
+    replay(ReducerKind::Status, events, &status_options()).expect("full replay")
+}
+
+/// Replays status from the store's checkpoint once, then saves that checkpoint again and
+/// again (the same position: each save replaces it), printing `BEGIN <n>` before and
+/// `ACK <n>` after each save.
+fn checkpoint_writer<S: EventStore + CheckpointStore + Send>(store: &mut S, round: usize) {
+    let opts = status_options();
+    replay_store_json(store, ReducerKind::Status, &opts, None, true).expect("replay");
+    let key = checkpoint_key(ReducerKind::Status, &opts, None);
+    let mut c = store.load_checkpoint(&key).expect("load").expect("saved");
+    let stdout = std::io::stdout();
+    for n in 0u64.. {
+        {
+            let mut out = stdout.lock();
+            writeln!(out, "BEGIN {n}").expect("stdout");
+            out.flush().expect("flush");
+        }
+        c.written_at = (round as u64) << 32 | n;
+        assert!(
+            store.save_checkpoint(&c).expect("save"),
+            "same position replaces"
+        );
+        let mut out = stdout.lock();
+        writeln!(out, "ACK {n}").expect("stdout");
+        out.flush().expect("flush");
+    }
+}
+
+/// Kills a process with SIGKILL while it writes a large checkpoint (several MB of status
+/// state), `rounds` times on the same store, appending new events (now and then late
+/// ones) between rounds. After each kill the store must open (through `open`, which may
+/// check its integrity), hold a checkpoint that decodes and covers the position the
+/// writer replayed to, and the next checkpointed replay must equal a full replay. At least
+/// half of the kills must hit a save in flight.
+pub fn run_checkpoint_crash_rounds<S, F>(
+    child_test: &str,
+    location: &str,
+    open: F,
+    rounds: usize,
+) -> CrashReport
+where
+    S: EventStore + CheckpointStore + Send,
+    F: Fn(&str) -> S,
+{
+    let mut rng = 0xC4A5_u64;
+    let mut report = CrashReport::default();
+    let opts = status_options();
+    let key = checkpoint_key(ReducerKind::Status, &opts, None);
+    let mut clock = 1u64;
+    for round in 0..rounds {
+        {
+            // New events for this round: 1,000 work packages' next steps (a large state),
+            // and every third round a few late ones.
+            let mut store = open(location);
+            let n = (round as u128 + 1) << 40;
+            let mut batch = status_walk(n, 1_000, 2_000, clock);
+            if round % 3 == 2 {
+                batch.extend(status_walk(n | 1 << 32, 3, 3, 1));
+            }
+            store.append(&batch, ExpectedPosition::Any).expect("append");
+            clock += 100;
+        }
+        let position = open(location)
+            .last_position(None)
+            .expect("last")
+            .unwrap_or(0);
+        let mut child = child_command(child_test, &format!("checkpoint-crash:{round}"), location)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn checkpoint writer");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let wait_for = 1 + (splitmix(&mut rng) % 3) as usize;
+        let (mut acked, mut begun) = (0usize, 0usize);
+        while acked < wait_for {
+            let Some(line) = lines.next() else {
+                panic!("round {round}: checkpoint writer ended early");
+            };
+            let line = line.expect("read");
+            acked += usize::from(line.starts_with("ACK "));
+            begun += usize::from(line.starts_with("BEGIN "));
+        }
+        std::thread::sleep(Duration::from_micros(splitmix(&mut rng) % 8000));
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        for line in lines {
+            let line = line.expect("read");
+            acked += usize::from(line.starts_with("ACK "));
+            begun += usize::from(line.starts_with("BEGIN "));
+        }
+        if begun > acked {
+            report.killed_in_flight += 1;
+        }
+        let mut store = open(location);
+        let stored = store
+            .load_checkpoint(&key)
+            .expect("load")
+            .expect("a checkpoint");
+        assert_eq!(
+            stored.position, position,
+            "round {round}: the checkpoint covers the log"
+        );
+        decode::<StatusProjection>(&stored.state).expect("the checkpoint decodes whole");
+        // More events (every other round late ones too), then a checkpointed replay.
+        let n = ((round as u128 + 1) << 40) | 2 << 32;
+        let mut more = status_walk(n, 50, 50, clock);
+        if round % 2 == 1 {
+            more.extend(status_walk(n | 1 << 20, 2, 2, 2));
+        }
+        store.append(&more, ExpectedPosition::Any).expect("append");
+        clock += 100;
+        let r = replay_store_json(&mut store, ReducerKind::Status, &opts, None, false)
+            .expect("replay after the kill");
+        let all = stored_through(&store, r.position);
+        assert_eq!(r.position, position + more.len() as u64);
+        assert_eq!(r.state.expect("state"), full_status(&all), "round {round}");
+        if round % 2 == 0 {
+            assert!(
+                matches!(r.replayed, Replayed::Folded { .. }),
+                "round {round}: {:?}",
+                r.replayed
+            );
+        }
+        report.acknowledged += acked;
+        report.rounds += 1;
+    }
+    assert!(
+        report.killed_in_flight * 2 >= rounds,
+        "too few kills hit a checkpoint save in flight: {report:?}"
+    );
+    report
+}
+
+/// Appends `rounds` batches of status events (its own work packages, clocks rising, every
+/// fourth batch late) and after each replays status from the store's checkpoint; each
+/// replay must equal the full replay of the events at the positions it covers.
+fn append_and_replay<S: EventStore + CheckpointStore + Send>(
+    store: &mut S,
+    process: usize,
+    rounds: usize,
+) {
+    let opts = status_options();
+    let mut clock = 1u64;
+    for round in 0..rounds {
+        let n = (1u128 << 90) | ((process as u128) << 60) | ((round as u128) << 20);
+        let first = if round % 4 == 3 { 1 } else { clock };
+        let batch: Vec<Event> = status_walk(n, 20, 60, first)
+            .into_iter()
+            .map(|e| {
+                crate::store_suite::altered(&e, |v| {
+                    let wp = v["payload"]["wp_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let wp = format!("P{process}-{wp}");
+                    v["aggregate_id"] = json!(format!("m/{wp}"));
+                    v["payload"]["wp_id"] = json!(wp);
+                })
+            })
+            .collect();
+        store.append(&batch, ExpectedPosition::Any).expect("append");
+        clock += 5;
+        let r = replay_store_json(store, ReducerKind::Status, &opts, None, round % 7 == 6)
+            .expect("replay");
+        let covered = stored_through(store, r.position);
+        assert_eq!(covered.len() as u64, r.position, "positions are dense");
+        assert_eq!(
+            r.state.expect("state"),
+            full_status(&covered),
+            "process {process} round {round}"
+        );
+    }
+}
+
+/// Two (or more) processes that append and replay from checkpoints at the same time, on
+/// one store: every replay equals the full replay of exactly the events it covers, and
+/// afterwards the checkpointed replay of the whole store equals a full replay and the
+/// reference's reduction of the stored events.
+pub fn run_append_and_replay<S, F>(
+    child_test: &str,
+    location: &str,
+    open: F,
+    processes: usize,
+    rounds: usize,
+) where
+    S: EventStore + CheckpointStore + Send,
+    F: Fn(&str) -> S,
+{
+    let children: Vec<_> = (0..processes)
+        .map(|p| {
+            child_command(child_test, &format!("append-replay:{p}:{rounds}"), location)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for (p, child) in children.into_iter().enumerate() {
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "process {p} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut store = open(location);
+    let opts = status_options();
+    let r = replay_store_json(&mut store, ReducerKind::Status, &opts, None, false).expect("replay");
+    let all = stored_through(&store, u64::MAX);
+    assert_eq!(all.len(), processes * rounds * 60);
+    assert_eq!(r.position, all.len() as u64);
+    let state = r.state.expect("state");
+    assert_eq!(state, full_status(&all));
+    let raw: Vec<Value> = all
+        .iter()
+        .map(|e| serde_json::to_value(e).expect("json"))
+        .collect();
+    let answer = crate::Oracle::start()
+        .expect("oracle")
+        .ask(
+            &json!({"op": "reduce", "func": "spec_kitty_events.status:reduce_status_events",
+                     "events": raw}),
+        )
+        .expect("answer");
+    assert_eq!(
+        crate::normalize_reports(&state),
+        crate::normalize_reports(&answer["ok"]),
+        "the reference agrees"
+    );
 }

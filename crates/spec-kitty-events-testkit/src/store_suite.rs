@@ -1,15 +1,17 @@
 //! One conformance suite for every implementation of the storage traits
-//! ([`EventStore`], [`ClockStorage`], [`ErrorStorage`]): in-memory, SQLite and
-//! PostgreSQL run exactly the same checks through a [`Backend`].
+//! ([`EventStore`], [`CheckpointStore`], [`ClockStorage`], [`ErrorStorage`]): in-memory,
+//! SQLite and PostgreSQL run exactly the same checks through a [`Backend`].
 //!
 //! [`run`] panics with the name of the failing check. Durable backends additionally go
 //! through the restart checks (close, reopen, everything still there, clocks resume).
 
 use serde_json::{Value, json};
+use spec_kitty_events::checkpoint::{FullReason, Replayed, replay_store_json};
+use spec_kitty_events::replay::{Mode, ReducerKind, ReplayOptions, replay};
 use spec_kitty_events::storage::{DEFAULT_MAX_ERROR_ENTRIES, NodeStats};
 use spec_kitty_events::{
-    AppendOutcome, ClockStorage, EncodedEvent, Error, ErrorEntry, ErrorStorage, Event, EventStore,
-    ExpectedPosition,
+    AppendOutcome, Checkpoint, CheckpointKey, CheckpointStore, ClockStorage, EncodedEvent, Error,
+    ErrorEntry, ErrorStorage, Event, EventStore, ExpectedPosition,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::ops::ControlFlow;
@@ -22,8 +24,8 @@ use std::ops::ControlFlow;
 /// `second_*` opens an independent second handle on the same location, as another
 /// process would (`None` when the implementation cannot share a location).
 pub trait Backend {
-    /// The event store type.
-    type Events: EventStore;
+    /// The event store type (it keeps the checkpoints of replays too).
+    type Events: EventStore + CheckpointStore + Send;
     /// The clock storage type.
     type Clocks: ClockStorage;
     /// The error storage type.
@@ -146,6 +148,8 @@ pub fn run<B: Backend>(backend: &mut B) {
     clocks(backend);
     clock_overflow(backend);
     error_storage(backend);
+    checkpoints(backend);
+    checkpointed_replays(backend);
 }
 
 fn empty_store<B: Backend>(b: &mut B) {
@@ -1033,6 +1037,332 @@ fn error_storage<B: Backend>(b: &mut B) {
     assert_eq!(actions(&must(s.load_recent(5), "limit 1")), ["action 2"]);
 }
 
+fn key(reducer: &str, mode: &str, roster: &str, aggregate: Option<&str>) -> CheckpointKey {
+    CheckpointKey {
+        reducer: reducer.to_owned(),
+        mode: mode.to_owned(),
+        roster: roster.to_owned(),
+        aggregate: aggregate.map(str::to_owned),
+    }
+}
+
+fn checkpoint(k: &CheckpointKey, position: u64, version: &str, state: Vec<u8>) -> Checkpoint {
+    Checkpoint {
+        key: k.clone(),
+        position,
+        version: version.to_owned(),
+        state,
+        written_at: 1_700_000_000_000 + position,
+    }
+}
+
+fn checkpoints<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let k = key("status", "default", "", None);
+    assert_eq!(must(s.load_checkpoint(&k), "load none"), None);
+    assert!(must(s.list_checkpoints(), "list none").is_empty());
+    // Every byte value survives, and so does a state of several megabytes.
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(3 << 20).collect();
+    let c10 = checkpoint(&k, 10, "v1", bytes.clone());
+    assert!(must(s.save_checkpoint(&c10), "save"), "a first save stores");
+    assert_eq!(must(s.load_checkpoint(&k), "load"), Some(c10.clone()));
+    // An older replay never overwrites a newer checkpoint of the same version.
+    assert!(!must(
+        s.save_checkpoint(&checkpoint(&k, 7, "v1", vec![7])),
+        "older"
+    ));
+    assert_eq!(must(s.load_checkpoint(&k), "still 10"), Some(c10.clone()));
+    // The same position replaces it (a --full rewrite), a later one too.
+    let c10b = checkpoint(&k, 10, "v1", vec![1, 0, 1]);
+    assert!(must(s.save_checkpoint(&c10b), "same position"));
+    assert_eq!(must(s.load_checkpoint(&k), "rewritten"), Some(c10b));
+    let c12 = checkpoint(&k, 12, "v1", vec![12]);
+    assert!(must(s.save_checkpoint(&c12), "later"));
+    // Another version's checkpoint is replaced whatever its position.
+    let c3 = checkpoint(&k, 3, "v2", vec![3]);
+    assert!(must(s.save_checkpoint(&c3), "other version"));
+    assert_eq!(must(s.load_checkpoint(&k), "v2"), Some(c3.clone()));
+    // Keys differing in any part are independent; "=*"-like aggregate ids are not the
+    // whole log.
+    let others = [
+        key("status", "strict", "", None),
+        key("status", "default", "ab", None),
+        key("status", "default", "", Some("m/WP01")),
+        key("status", "default", "", Some("*")),
+        key("status", "default", "", Some("")),
+        key("sync", "default", "", None),
+    ];
+    for (i, o) in others.iter().enumerate() {
+        assert!(must(
+            s.save_checkpoint(&checkpoint(o, i as u64, "v1", vec![i as u8])),
+            "other key"
+        ));
+    }
+    assert_eq!(must(s.load_checkpoint(&k), "untouched"), Some(c3.clone()));
+    for (i, o) in others.iter().enumerate() {
+        let got = must(s.load_checkpoint(o), "other key load");
+        assert_eq!(got.map(|c| c.state), Some(vec![i as u8]), "{o:?}");
+    }
+    let listed = must(s.list_checkpoints(), "list");
+    let keys: Vec<CheckpointKey> = listed.iter().map(|i| i.key.clone()).collect();
+    let mut want: Vec<CheckpointKey> = others.to_vec();
+    want.push(k.clone());
+    want.sort_by_key(|k| {
+        (
+            k.reducer.clone(),
+            k.mode.clone(),
+            k.roster.clone(),
+            k.scope(),
+        )
+    });
+    assert_eq!(keys, want, "listed in key order");
+    let info = listed.iter().find(|i| i.key == k).expect("listed");
+    assert_eq!(*info, c3.info(), "position, version, size and time");
+    // Durable checkpoints survive a restart and are seen by a second handle.
+    let mut s = b.reopen_events(s);
+    if b.durable() {
+        assert_eq!(
+            must(s.load_checkpoint(&k), "after reopen"),
+            Some(c3.clone())
+        );
+    }
+    if let Some(mut other) = b.second_events(&s) {
+        assert!(!must(
+            other.save_checkpoint(&checkpoint(&k, 2, "v2", vec![2])),
+            "older"
+        ));
+        assert!(must(
+            other.save_checkpoint(&checkpoint(&k, 4, "v2", vec![4])),
+            "newer"
+        ));
+        let seen = must(s.load_checkpoint(&k), "first sees the second's save");
+        assert_eq!(seen.map(|c| c.position), Some(4));
+    }
+    assert_eq!(must(s.drop_checkpoints(Some("sync")), "drop sync"), 1);
+    assert_eq!(must(s.list_checkpoints(), "after drop").len(), others.len());
+    assert_eq!(
+        must(s.drop_checkpoints(None), "drop all"),
+        others.len() as u64
+    );
+    assert!(must(s.list_checkpoints(), "empty").is_empty());
+    assert_eq!(must(s.load_checkpoint(&k), "dropped"), None);
+}
+
+/// A `WPStatusChanged` event moving `wp` from `from` to `to` at `clock`.
+pub fn status_event(n: u128, wp: &str, clock: u64, from: Option<&str>, to: &str) -> Event {
+    let mut payload = json!({"mission_slug": "m", "wp_id": wp, "from_lane": from,
+                             "to_lane": to, "actor": "agent", "execution_mode": "worktree"});
+    if matches!(to, "approved" | "done") {
+        payload["evidence"] = json!({"repos": [{"repo": "r", "branch": "b", "commit": "c"}],
+                                     "review": {"reviewer": "x", "verdict": "approved",
+                                                "reference": "PR#1"}});
+    }
+    altered(&event(n, &format!("m/{wp}"), "node", clock), |v| {
+        v["event_type"] = json!("WPStatusChanged");
+        v["payload"] = payload;
+    })
+}
+
+const STATUS_PATH: [&str; 4] = ["planned", "claimed", "in_progress", "for_review"];
+
+/// Status events of `wps` work packages walking the first lanes, one step per clock from
+/// `first_clock`: `steps` events in all, numbered from `n`.
+pub fn status_walk(n: u128, wps: usize, steps: usize, first_clock: u64) -> Vec<Event> {
+    (0..steps)
+        .map(|i| {
+            let (wp, step) = (i % wps, i / wps);
+            let to = STATUS_PATH[step % STATUS_PATH.len()];
+            let from =
+                (step % STATUS_PATH.len() > 0).then(|| STATUS_PATH[step % STATUS_PATH.len() - 1]);
+            status_event(
+                n + i as u128,
+                &format!("WP{wp:03}"),
+                first_clock + step as u64,
+                from,
+                to,
+            )
+        })
+        .collect()
+}
+
+fn replay_stored<S: EventStore + ?Sized>(s: &S, options: &ReplayOptions) -> Value {
+    let all: Vec<Event> = must(s.read_after(0, usize::MAX), "read all")
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    must(replay(ReducerKind::Status, &all, options), "full replay")
+}
+
+fn checkpointed_replays<B: Backend>(b: &mut B) {
+    let mut s = b.fresh_events();
+    let opts = ReplayOptions::default();
+    let run = |s: &mut B::Events, full: bool| {
+        must(
+            replay_store_json(s, ReducerKind::Status, &opts, None, full),
+            "replay",
+        )
+    };
+    let empty = run(&mut s, false);
+    assert_eq!(
+        empty.replayed,
+        Replayed::Full {
+            events: 0,
+            reason: FullReason::NoCheckpoint
+        }
+    );
+    assert_eq!(empty.position, 0);
+    must(
+        append(&mut s, &status_walk(1000, 5, 20, 1), ExpectedPosition::Any),
+        "append",
+    );
+    let first = run(&mut s, false);
+    assert_eq!(
+        first.replayed,
+        Replayed::Folded {
+            checkpoint: 0,
+            events: 20
+        }
+    );
+    assert_eq!((first.position, first.saved), (20, true));
+    assert_eq!(must(first.state, "state"), replay_stored(&s, &opts));
+    // Nothing new: nothing written.
+    let again = run(&mut s, false);
+    assert_eq!(
+        (again.replayed, again.saved),
+        (
+            Replayed::Folded {
+                checkpoint: 20,
+                events: 0
+            },
+            false
+        )
+    );
+    // New events after the folded clocks fold.
+    // (clocks 100 and on: the first walk's clocks 1 to 4 leave the window and are folded)
+    must(
+        append(&mut s, &status_walk(2000, 5, 5, 100), ExpectedPosition::Any),
+        "append",
+    );
+    let folded = run(&mut s, false);
+    assert_eq!(
+        folded.replayed,
+        Replayed::Folded {
+            checkpoint: 20,
+            events: 5
+        }
+    );
+    assert_eq!(must(folded.state, "state"), replay_stored(&s, &opts));
+    // A late event (below the folded clocks) forces a full replay, with the same result.
+    must(
+        append(
+            &mut s,
+            &[status_event(3000, "WP900", 2, None, "planned")],
+            ExpectedPosition::Any,
+        ),
+        "late",
+    );
+    let late = run(&mut s, false);
+    assert_eq!(
+        late.replayed,
+        Replayed::Full {
+            events: 26,
+            reason: FullReason::Late {
+                late: 1,
+                checkpoint: 25
+            }
+        }
+    );
+    assert_eq!(must(late.state, "state"), replay_stored(&s, &opts));
+    // After a restart the checkpoint is still used; --full ignores and rewrites it.
+    let mut s = b.reopen_events(s);
+    let full = run(&mut s, true);
+    assert_eq!(
+        full.replayed,
+        Replayed::Full {
+            events: 26,
+            reason: FullReason::Requested
+        }
+    );
+    assert!(full.saved);
+    must(
+        append(&mut s, &status_walk(4000, 2, 2, 170), ExpectedPosition::Any),
+        "append",
+    );
+    let after = run(&mut s, false);
+    assert_eq!(
+        after.replayed,
+        Replayed::Folded {
+            checkpoint: 26,
+            events: 2
+        }
+    );
+    assert_eq!(must(after.state, "state"), replay_stored(&s, &opts));
+    // A checkpoint of another version is ignored (and replaced).
+    let k = spec_kitty_events::checkpoint::checkpoint_key(ReducerKind::Status, &opts, None);
+    let mut stale = must(s.load_checkpoint(&k), "load").expect("saved");
+    stale.version = "0.0.0+checkpoint.0".into();
+    assert!(must(s.save_checkpoint(&stale), "stale"));
+    let other = run(&mut s, false);
+    assert_eq!(
+        other.replayed,
+        Replayed::Full {
+            events: 28,
+            reason: FullReason::OtherVersion("0.0.0+checkpoint.0".into())
+        }
+    );
+    // An undecodable checkpoint is ignored too.
+    let mut broken = must(s.load_checkpoint(&k), "load").expect("saved");
+    broken.state.truncate(broken.state.len() / 2);
+    assert!(must(s.save_checkpoint(&broken), "broken"));
+    let r = run(&mut s, false);
+    assert!(
+        matches!(
+            r.replayed,
+            Replayed::Full {
+                reason: FullReason::Unreadable(_),
+                ..
+            }
+        ),
+        "{:?}",
+        r.replayed
+    );
+    assert_eq!(must(r.state, "state"), replay_stored(&s, &opts));
+    // One aggregate, another mode: their own checkpoints.
+    let agg = must(
+        replay_store_json(&mut s, ReducerKind::Status, &opts, Some("m/WP001"), false),
+        "agg",
+    );
+    assert_eq!(
+        agg.replayed,
+        Replayed::Full {
+            events: 6,
+            reason: FullReason::NoCheckpoint
+        }
+    );
+    assert_eq!(agg.position, 28);
+    let wp001: Vec<Event> = must(s.load_events("m/WP001"), "load");
+    assert_eq!(
+        must(agg.state, "agg state"),
+        must(replay(ReducerKind::Status, &wp001, &opts), "agg full")
+    );
+    let strict = ReplayOptions {
+        mode: Mode::Strict,
+        roster: None,
+    };
+    let st = must(
+        replay_store_json(&mut s, ReducerKind::Status, &strict, None, false),
+        "strict",
+    );
+    assert!(matches!(
+        st.replayed,
+        Replayed::Full {
+            reason: FullReason::NoCheckpoint,
+            ..
+        }
+    ));
+    assert_eq!(must(s.list_checkpoints(), "list").len(), 3);
+}
+
 /// The in-memory implementations as a [`Backend`] (not durable).
 #[derive(Debug, Default)]
 pub struct InMemoryBackend;
@@ -1074,7 +1404,7 @@ impl Backend for InMemoryBackend {
 /// handle (SQLite, PostgreSQL); [`DurableBackend`] makes a [`Backend`] of it.
 pub trait Locations {
     /// The store.
-    type Store: EventStore + ClockStorage + ErrorStorage;
+    type Store: EventStore + CheckpointStore + ClockStorage + ErrorStorage + Send;
     /// Where a store lives (a file, a database schema).
     type Location;
     /// A new, empty location.

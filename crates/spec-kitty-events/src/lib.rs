@@ -22,6 +22,7 @@
 //! assert_eq!(state.wp_states["WP01"].current_lane.as_str(), "planned");
 //! ```
 
+pub mod checkpoint;
 pub mod clock;
 pub mod conflict;
 pub mod conformance;
@@ -51,8 +52,9 @@ pub use error::{Error, Result};
 pub use error_log::{ErrorEntry, ErrorLog};
 pub use merge::{ConflictResolution, state_machine_merge};
 pub use storage::{
-    AppendOutcome, ClockStorage, EncodedEvent, ErrorStorage, EventStore, ExpectedPosition,
-    InMemoryClockStorage, InMemoryErrorStorage, InMemoryEventStore, NodeStats, StoredEvent,
+    AppendOutcome, Checkpoint, CheckpointInfo, CheckpointKey, CheckpointStore, ClockStorage,
+    EncodedEvent, ErrorStorage, EventStore, ExpectedPosition, InMemoryClockStorage,
+    InMemoryErrorStorage, InMemoryEventStore, NodeStats, StoredEvent,
 };
 pub use timestamp::{IsoKey, Timestamp};
 

@@ -13,12 +13,18 @@
 //!   `apply(A ++ B) == apply(A); apply(B)` when `A` ends where a Lamport clock ends —
 //!   the law the property tests check.
 //!
-//! [`replay_all`] is a full reduction: prepare, sort, deduplicate, apply everything.
 //! [`Projector`] keeps a projection current as batches arrive: it folds every Lamport
 //! group that can no longer grow and keeps the newest one pending (a later event with
-//! the same clock may still join it). When a new event sorts before what was folded —
-//! a node that was offline, clock skew — [`Projector::feed`] reports
-//! [`Feed::Rebuild`]: only a reduction from scratch gives the exact result then.
+//! the same clock may still join it), or the newest few with [`Projector::with_window`]
+//! (so that events a few clocks late still fold). When a new event sorts before what was
+//! folded — a node that was offline, clock skew — [`Projector::feed`] reports
+//! [`Feed::Rebuild`] and changes nothing: only a reduction from scratch gives the exact
+//! result then. A projector serialises (serde) into a checkpoint; the store-side flow is
+//! in [`crate::checkpoint`].
+//!
+//! [`replay_all`] is a full reduction: an empty projector fed everything, sorted and
+//! deduplicated. It is what `replay()`, every `reduce_*` function and the command line
+//! run, so a full replay and an incremental one share one code path per reducer.
 //!
 //! ```
 //! use spec_kitty_events::Event;
@@ -40,7 +46,7 @@
 //! assert_eq!(live.state().unwrap(), whole);
 //! // An event that sorts before the folded ones cannot be folded on top.
 //! let late = ev("01ARZ3NDEKTSV4RRFFQ69G5FA0", 1, None, "planned");
-//! assert_eq!(live.feed(prepare::<StatusProjection>(&[late])).unwrap(), Feed::Rebuild);
+//! assert_eq!(live.feed(prepare::<StatusProjection>(&[late])).unwrap(), Feed::Rebuild { late: 1 });
 //! ```
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -169,6 +175,38 @@ pub fn prepare<'a, P: Projection>(
     }
 }
 
+/// Prepares stored rows (`(position, canonical envelope JSON)`, as [`EventStore::scan`]
+/// hands them out) for `P` on every core, appending the items to `items`. A stored body
+/// was validated when it was appended; one that no longer reads as an envelope is a
+/// [`Error::Storage`] naming its position.
+///
+/// [`EventStore::scan`]: crate::storage::EventStore::scan
+pub fn prepare_stored<P: Projection>(
+    rows: &[(u64, String)],
+    items: &mut Vec<Prepared<P::Item>>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let prepared: Vec<Result<Option<Prepared<P::Item>>>> = rows
+        .par_iter()
+        .with_min_len(64)
+        .map(|(position, body)| {
+            // The payload stays text unless `P` reads it.
+            let (tree, raw) = crate::json::parse_lazy(body, "payload")
+                .map_err(|e| Error::Storage(format!("stored event {position} is not JSON: {e}")))?;
+            prepare_lazy::<P>(&tree, raw).map_err(|errors| {
+                Error::Storage(format!(
+                    "stored event {position} is not a valid envelope: {}",
+                    crate::contract::render_report("Event", &errors)
+                ))
+            })
+        })
+        .collect();
+    for p in prepared {
+        items.extend(p?);
+    }
+    Ok(())
+}
+
 /// Sorts prepared events into replay order (equal keys keep their input order) and
 /// drops repeated ids, the first in sort order winning. Sorts in place: no second copy of
 /// the events is made.
@@ -190,24 +228,28 @@ pub fn sort_and_dedup<I: Send>(items: &mut Vec<Prepared<I>>) {
     });
 }
 
-/// Reduces prepared events from scratch: sort, deduplicate, apply, state.
-pub fn replay_all<P: Projection>(
-    mut projection: P,
-    mut items: Vec<Prepared<P::Item>>,
-) -> Result<P::State> {
-    sort_and_dedup(&mut items);
-    projection.apply(items)?;
-    projection.into_state()
+/// Reduces prepared events from scratch: an empty [`Projector`] fed everything (sorted
+/// and deduplicated first, on every core), then its state. Every reducer's full replay
+/// (`replay`, the `reduce_*` functions, the command line) goes through here: there is one
+/// code path per reducer, the one incremental replays take too.
+pub fn replay_all<P: Projection>(projection: P, items: Vec<Prepared<P::Item>>) -> Result<P::State> {
+    let mut projector = Projector::for_unique_ids(projection);
+    projector.feed_all(items)?;
+    projector.into_state()
 }
 
 /// What [`Projector::feed`] did with a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feed {
-    /// The batch was folded (or is pending in the open Lamport group).
+    /// The batch was folded (or is pending in the open Lamport groups).
     Folded,
-    /// Some event sorts before what was already folded: nothing was changed, and only a
+    /// Some events sort before what was already folded: nothing was changed, and only a
     /// reduction from scratch gives the exact result.
-    Rebuild,
+    Rebuild {
+        /// How many events of the batch sort before (or, for a repeated id, would displace
+        /// an event) already folded.
+        late: u64,
+    },
 }
 
 /// The order position under which an id was kept, for deciding later duplicates.
@@ -217,17 +259,39 @@ fn seen_key(k: &OrderKey) -> Seen {
     (k.lamport_clock, k.time)
 }
 
+/// Sorts prepared events by their keys, keeping the input order of equal keys; already
+/// sorted input costs one pass.
+fn sort_by_key<I: Send>(items: &mut [Prepared<I>]) {
+    use rayon::slice::ParallelSliceMut;
+    if items.is_sorted_by(|a, b| a.key <= b.key) {
+        return;
+    }
+    if items.len() < 4096 {
+        items.sort_by(|a, b| a.key.cmp(&b.key));
+    } else {
+        items.par_sort_by(|a, b| a.key.cmp(&b.key));
+    }
+}
+
 /// A projection kept current as batches of events arrive (see the module documentation).
 ///
+/// It folds a Lamport group only once it can no longer grow nor be preceded: events with
+/// the highest clock seen, and those within [`Projector::with_window`] clocks of it, stay
+/// pending (unfolded, in order) so that events arriving late by up to that many clocks are
+/// still taken in without a rebuild. The state always includes the pending events.
+///
 /// It serialises (with serde) into a checkpoint holding everything needed to go on: the
-/// folded state, the open Lamport group and, when it deduplicates, every id seen.
+/// folded state, the pending events, the window and, when it deduplicates, every id seen.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(bound = "P: Projection")]
 pub struct Projector<P: Projection> {
     projection: P,
     /// The highest Lamport clock folded into `projection`.
     folded_through: Option<u64>,
-    /// The open group: sorted events of the highest clock seen, not folded yet.
+    /// Clocks below the highest one seen that stay pending too.
+    #[serde(default)]
+    window: u64,
+    /// The open groups: sorted events of the newest clocks, not folded yet.
     pending: Vec<Prepared<P::Item>>,
     /// Ids seen and where they sorted; `None` when the source guarantees unique ids.
     seen: Option<FxHashMap<EventId, Seen>>,
@@ -243,6 +307,7 @@ impl<P: Projection> Projector<P> {
         Projector {
             projection,
             folded_through: None,
+            window: 0,
             pending: Vec::new(),
             seen: Some(FxHashMap::default()),
             events: 0,
@@ -251,7 +316,7 @@ impl<P: Projection> Projector<P> {
     }
 
     /// An empty projector for a source whose event ids are unique (a store): no ids are
-    /// kept, so checkpoints stay small.
+    /// kept, so checkpoints stay small. Its batches must not repeat an id either.
     pub fn for_unique_ids(projection: P) -> Self {
         Projector {
             seen: None,
@@ -259,9 +324,28 @@ impl<P: Projection> Projector<P> {
         }
     }
 
+    /// Keeps the Lamport groups of the `clocks` clocks below the highest one seen pending
+    /// as well (default 0: only the newest group), so that an event up to that many clocks
+    /// older than the newest still folds without a rebuild. The result is the same for
+    /// every window; a wider one costs a larger checkpoint and a longer [`Projector::state`].
+    pub fn with_window(mut self, clocks: u64) -> Self {
+        self.window = clocks;
+        self
+    }
+
+    /// The window (see [`Projector::with_window`]).
+    pub fn window(&self) -> u64 {
+        self.window
+    }
+
     /// Events taken in so far (each id once).
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Events taken in and not folded yet.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
     }
 
     /// The highest Lamport clock folded so far.
@@ -269,57 +353,41 @@ impl<P: Projection> Projector<P> {
         self.folded_through
     }
 
-    /// Takes in a batch of prepared events, in any order.
+    /// Whether an event with this clock sorts before (or within) what was folded.
+    fn is_folded(&self, clock: u64) -> bool {
+        self.folded_through.is_some_and(|f| clock <= f)
+    }
+
+    /// Takes in a batch of prepared events, in any order. Returns [`Feed::Rebuild`], and
+    /// changes nothing, when an event sorts before what was already folded.
     pub fn feed(&mut self, mut batch: Vec<Prepared<P::Item>>) -> Result<Feed> {
-        batch.sort_by(|a, b| a.key.cmp(&b.key));
-        // Decide everything before changing anything: a rebuild leaves the projector as
-        // it was.
-        let mut fresh: Vec<Prepared<P::Item>> = Vec::with_capacity(batch.len());
-        let mut displaced: FxHashSet<EventId> = FxHashSet::default();
-        let mut batch_ids: FxHashMap<EventId, Seen> = FxHashMap::default();
-        for p in batch {
-            if let Some(seen) = &self.seen {
-                // The batch is sorted: an earlier member with this id sorts first.
-                if batch_ids.contains_key(&p.key.event_id) {
-                    continue;
-                }
-                let key = seen_key(&p.key);
-                if let Some(&kept) = seen.get(&p.key.event_id) {
-                    if key >= kept {
-                        continue; // The kept one sorts first, or ties and came first.
-                    }
-                    // The newcomer wins: possible while the kept one is pending, not once
-                    // it is folded.
-                    if self.folded_through.is_some_and(|f| kept.0 <= f) {
-                        return Ok(Feed::Rebuild);
-                    }
-                    displaced.insert(p.key.event_id.clone());
-                }
-                batch_ids.insert(p.key.event_id.clone(), key);
+        sort_by_key(&mut batch);
+        let fresh = if self.seen.is_none() {
+            // Unique ids: only the clocks matter, and the batch is sorted.
+            let late = batch.partition_point(|p| self.is_folded(p.lamport_clock()));
+            if late > 0 {
+                return Ok(Feed::Rebuild { late: late as u64 });
             }
-            if self
-                .folded_through
-                .is_some_and(|f| p.key.lamport_clock <= f)
-            {
-                return Ok(Feed::Rebuild);
+            batch
+        } else {
+            match self.admit(batch) {
+                Ok(fresh) => fresh,
+                Err(late) => return Ok(Feed::Rebuild { late }),
             }
-            fresh.push(p);
-        }
-        if !displaced.is_empty() {
-            self.pending
-                .retain(|p| !displaced.contains(&p.key.event_id));
-            self.events -= displaced.len() as u64;
-        }
-        if let Some(seen) = &mut self.seen {
-            seen.extend(batch_ids);
-        }
+        };
         self.events += fresh.len() as u64;
         let mut merged = std::mem::take(&mut self.pending);
-        merged.extend(fresh);
-        merged.sort_by(|a, b| a.key.cmp(&b.key));
-        let Some(open) = merged.last().map(Prepared::lamport_clock) else {
+        if merged.is_empty() {
+            merged = fresh;
+        } else {
+            // Two sorted runs: the stable sort merges them in one pass.
+            merged.extend(fresh);
+            sort_by_key(&mut merged);
+        }
+        let Some(newest) = merged.last().map(Prepared::lamport_clock) else {
             return Ok(Feed::Folded);
         };
+        let open = newest.saturating_sub(self.window);
         let split = merged.partition_point(|p| p.lamport_clock() < open);
         self.pending = merged.split_off(split);
         if !merged.is_empty() {
@@ -333,20 +401,94 @@ impl<P: Projection> Projector<P> {
         Ok(Feed::Folded)
     }
 
-    /// The reduced state of everything fed, the open group included.
-    pub fn state(&self) -> Result<P::State> {
-        if let Some((event_id, reason)) = &self.refused {
-            return Err(Error::Replay {
-                event_id: event_id.clone(),
-                reason: reason.clone(),
-            });
+    /// Takes in every event of a log at once (in any order, repeated ids allowed): sorts
+    /// and deduplicates it on every core, then feeds it. On an empty projector it always
+    /// folds; otherwise it may return [`Feed::Rebuild`] as [`Projector::feed`] does.
+    pub fn feed_all(&mut self, mut items: Vec<Prepared<P::Item>>) -> Result<Feed> {
+        sort_and_dedup(&mut items);
+        self.feed(items)
+    }
+
+    /// Deduplicates a sorted batch against the ids seen (the first in sort order wins)
+    /// and records its ids; `Err(late)` (nothing changed) when some of its events sort
+    /// before what was folded.
+    fn admit(
+        &mut self,
+        batch: Vec<Prepared<P::Item>>,
+    ) -> std::result::Result<Vec<Prepared<P::Item>>, u64> {
+        let Some(seen) = &self.seen else {
+            return Ok(batch);
+        };
+        let mut fresh: Vec<Prepared<P::Item>> = Vec::with_capacity(batch.len());
+        let mut displaced: FxHashSet<EventId> = FxHashSet::default();
+        let mut batch_ids: FxHashMap<EventId, Seen> = FxHashMap::default();
+        let mut late = 0u64;
+        for p in batch {
+            // The batch is sorted: an earlier member with this id sorts first.
+            if batch_ids.contains_key(&p.key.event_id) {
+                continue;
+            }
+            let key = seen_key(&p.key);
+            if let Some(&kept) = seen.get(&p.key.event_id) {
+                if key >= kept {
+                    continue; // The kept one sorts first, or ties and came first.
+                }
+                // The newcomer wins: possible while the kept one is pending, not once it
+                // is folded.
+                if self.is_folded(kept.0) {
+                    late += 1;
+                    continue;
+                }
+                displaced.insert(p.key.event_id.clone());
+            }
+            if self.is_folded(p.key.lamport_clock) {
+                late += 1;
+                continue;
+            }
+            batch_ids.insert(p.key.event_id.clone(), key);
+            fresh.push(p);
         }
+        if late > 0 {
+            return Err(late);
+        }
+        if !displaced.is_empty() {
+            self.pending
+                .retain(|p| !displaced.contains(&p.key.event_id));
+            self.events -= displaced.len() as u64;
+        }
+        if let Some(seen) = &mut self.seen {
+            seen.extend(batch_ids);
+        }
+        Ok(fresh)
+    }
+
+    /// The reduced state of everything fed, the pending events included.
+    pub fn state(&self) -> Result<P::State> {
+        self.check_refused()?;
         if self.pending.is_empty() {
             return self.projection.state();
         }
         let mut p = self.projection.clone();
         p.apply(self.pending.clone())?;
-        p.state()
+        p.into_state()
+    }
+
+    /// The reduced state of everything fed, consuming the projector (no copy of the
+    /// folded state is made).
+    pub fn into_state(mut self) -> Result<P::State> {
+        self.check_refused()?;
+        self.projection.apply(std::mem::take(&mut self.pending))?;
+        self.projection.into_state()
+    }
+
+    fn check_refused(&self) -> Result<()> {
+        match &self.refused {
+            Some((event_id, reason)) => Err(Error::Replay {
+                event_id: event_id.clone(),
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 }
 

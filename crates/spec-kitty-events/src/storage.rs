@@ -542,6 +542,7 @@ pub struct InMemoryEventStore {
     rows: Vec<EncodedEvent>,
     by_id: HashMap<String, u64>,
     last_by_aggregate: HashMap<String, u64>,
+    checkpoints: BTreeMap<CheckpointKey, Checkpoint>,
 }
 
 impl InMemoryEventStore {
@@ -611,6 +612,210 @@ impl EventStore for InMemoryEventStore {
             s.max_lamport_clock = s.max_lamport_clock.max(r.lamport_clock);
         }
         Ok(out)
+    }
+}
+
+/// What a checkpoint is for: one reducer, run in one mode with one roster, over the whole
+/// log or one aggregate. Replays that differ in any of these never share a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CheckpointKey {
+    /// The reducer's command-line name (`status`, `mission-next`, …).
+    pub reducer: String,
+    /// The mode's name (`default`, `strict`, `permissive`).
+    pub mode: String,
+    /// The hex SHA-256 of the roster's canonical JSON, empty without a roster.
+    pub roster: String,
+    /// The aggregate the replay is limited to, `None` for the whole log.
+    pub aggregate: Option<String>,
+}
+
+impl CheckpointKey {
+    /// The aggregate filter as stores keep it in a `NOT NULL` key column: `*` for the
+    /// whole log, `=` and the id for one aggregate (so that no aggregate id, not even an
+    /// empty one, can be mistaken for the whole log).
+    ///
+    /// ```
+    /// use spec_kitty_events::storage::CheckpointKey;
+    /// assert_eq!(CheckpointKey::scope_of(None), "*");
+    /// assert_eq!(CheckpointKey::scope_of(Some("m/WP01")), "=m/WP01");
+    /// assert_eq!(CheckpointKey::aggregate_of("=m/WP01"), Some(Some("m/WP01".to_owned())));
+    /// assert_eq!(CheckpointKey::aggregate_of("*"), Some(None));
+    /// assert_eq!(CheckpointKey::aggregate_of("m/WP01"), None);
+    /// ```
+    pub fn scope_of(aggregate: Option<&str>) -> String {
+        match aggregate {
+            None => "*".to_owned(),
+            Some(a) => format!("={a}"),
+        }
+    }
+
+    /// The inverse of [`CheckpointKey::scope_of`] (`None` for a text it never writes).
+    pub fn aggregate_of(scope: &str) -> Option<Option<String>> {
+        match scope {
+            "*" => Some(None),
+            s => s.strip_prefix('=').map(|a| Some(a.to_owned())),
+        }
+    }
+
+    /// The key's aggregate filter as stores keep it ([`CheckpointKey::scope_of`]).
+    pub fn scope(&self) -> String {
+        Self::scope_of(self.aggregate.as_deref())
+    }
+}
+
+/// A saved projection: the serialised state of a replay and the store position it
+/// covers (every event of its key's filter at a position up to and including it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// What it is for.
+    pub key: CheckpointKey,
+    /// The last store position it covers (0: none).
+    pub position: u64,
+    /// The library and checkpoint format that wrote it; a checkpoint of another version is
+    /// not used.
+    pub version: String,
+    /// The serialised projector.
+    pub state: Vec<u8>,
+    /// When it was written, in milliseconds since the Unix epoch.
+    pub written_at: u64,
+}
+
+/// A stored checkpoint without its state, for listings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointInfo {
+    /// What it is for.
+    pub key: CheckpointKey,
+    /// The last store position it covers.
+    pub position: u64,
+    /// The version that wrote it.
+    pub version: String,
+    /// Size of the serialised state in bytes.
+    pub size: u64,
+    /// When it was written, in milliseconds since the Unix epoch.
+    pub written_at: u64,
+}
+
+impl Checkpoint {
+    /// The checkpoint without its state.
+    pub fn info(&self) -> CheckpointInfo {
+        CheckpointInfo {
+            key: self.key.clone(),
+            position: self.position,
+            version: self.version.clone(),
+            size: self.state.len() as u64,
+            written_at: self.written_at,
+        }
+    }
+}
+
+/// Whether a new checkpoint replaces the stored one of its key (`stored`: its position and
+/// version): always when none is stored or the stored one is of another version, else
+/// only when it covers at least as much. A replay that read an older snapshot of the log
+/// thus never overwrites a newer checkpoint.
+///
+/// ```
+/// use spec_kitty_events::storage::supersedes;
+/// assert!(supersedes(None, 5, "v1"));
+/// assert!(supersedes(Some((5, "v1")), 5, "v1"));
+/// assert!(!supersedes(Some((6, "v1")), 5, "v1"));
+/// assert!(supersedes(Some((6, "v0")), 5, "v1"));
+/// ```
+pub fn supersedes(stored: Option<(u64, &str)>, position: u64, version: &str) -> bool {
+    match stored {
+        None => true,
+        Some((p, v)) => v != version || p <= position,
+    }
+}
+
+/// Persistence of checkpoints, next to the events they summarise.
+///
+/// Semantics every implementation keeps (the test kit's checkpoint suite holds every
+/// backend to them):
+///
+/// - **One checkpoint per key**, replaced by [`CheckpointStore::save_checkpoint`] in one
+///   transaction: a reader sees the old checkpoint or the new one, whole, never a mix,
+///   whatever happens to the writer.
+/// - **Never backwards**: a save replaces the stored checkpoint only as [`supersedes`]
+///   says (same version: at least the same position), so of two replays saving at once
+///   the one that saw more of the log wins, whatever the order of their commits.
+/// - What is loaded is exactly what was saved, state bytes included.
+///
+/// ```
+/// use spec_kitty_events::InMemoryEventStore;
+/// use spec_kitty_events::storage::{Checkpoint, CheckpointKey, CheckpointStore};
+/// # fn main() -> spec_kitty_events::Result<()> {
+/// let key = CheckpointKey { reducer: "status".into(), mode: "default".into(),
+///                           roster: String::new(), aggregate: None };
+/// let at = |position: u64| Checkpoint { key: key.clone(), position, version: "v1".into(),
+///                                      state: vec![1, 2, 3], written_at: 0 };
+/// let mut store = InMemoryEventStore::new();
+/// assert!(store.save_checkpoint(&at(10))?);
+/// assert!(!store.save_checkpoint(&at(7))?); // an older replay does not overwrite it
+/// assert_eq!(store.load_checkpoint(&key)?, Some(at(10)));
+/// assert_eq!(store.list_checkpoints()?.len(), 1);
+/// assert_eq!(store.drop_checkpoints(None)?, 1);
+/// assert_eq!(store.load_checkpoint(&key)?, None);
+/// # Ok(()) }
+/// ```
+pub trait CheckpointStore {
+    /// The checkpoint of `key`, if one is stored.
+    fn load_checkpoint(&self, key: &CheckpointKey) -> Result<Option<Checkpoint>>;
+
+    /// Stores `checkpoint` in one transaction, replacing the one of its key when
+    /// [`supersedes`] allows; returns whether it was stored.
+    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<bool>;
+
+    /// Every stored checkpoint without its state, ordered by key (reducer, mode, roster,
+    /// aggregate filter).
+    fn list_checkpoints(&self) -> Result<Vec<CheckpointInfo>>;
+
+    /// Removes the checkpoints of one reducer (or all with `None`); returns how many.
+    fn drop_checkpoints(&mut self, reducer: Option<&str>) -> Result<u64>;
+}
+
+/// Sorts checkpoint listings into the order [`CheckpointStore::list_checkpoints`] gives:
+/// by reducer, mode, roster and stored aggregate filter ([`CheckpointKey::scope`]).
+pub fn sort_checkpoint_infos(infos: &mut [CheckpointInfo]) {
+    infos.sort_by(|a, b| {
+        (&a.key.reducer, &a.key.mode, &a.key.roster, a.key.scope()).cmp(&(
+            &b.key.reducer,
+            &b.key.mode,
+            &b.key.roster,
+            b.key.scope(),
+        ))
+    });
+}
+
+impl CheckpointStore for InMemoryEventStore {
+    fn load_checkpoint(&self, key: &CheckpointKey) -> Result<Option<Checkpoint>> {
+        Ok(self.checkpoints.get(key).cloned())
+    }
+
+    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<bool> {
+        let stored = self
+            .checkpoints
+            .get(&checkpoint.key)
+            .map(|c| (c.position, c.version.as_str()));
+        if !supersedes(stored, checkpoint.position, &checkpoint.version) {
+            return Ok(false);
+        }
+        self.checkpoints
+            .insert(checkpoint.key.clone(), checkpoint.clone());
+        Ok(true)
+    }
+
+    fn list_checkpoints(&self) -> Result<Vec<CheckpointInfo>> {
+        let mut out: Vec<CheckpointInfo> =
+            self.checkpoints.values().map(Checkpoint::info).collect();
+        sort_checkpoint_infos(&mut out);
+        Ok(out)
+    }
+
+    fn drop_checkpoints(&mut self, reducer: Option<&str>) -> Result<u64> {
+        let before = self.checkpoints.len();
+        self.checkpoints
+            .retain(|k, _| reducer.is_some_and(|r| r != k.reducer));
+        Ok((before - self.checkpoints.len()) as u64)
     }
 }
 

@@ -1,0 +1,260 @@
+//! Projectors fed in chunks, checkpointed and restored between chunks, against a full
+//! replay and against the reference: generated streams of every reducer (the generators
+//! of the differential tests, with late and duplicate events), split into random chunks;
+//! after every chunk the projector's state must equal the full replay of everything fed
+//! so far and the reference's reduction of the same events. A proptest law: any chunking
+//! of any log, with any window, gives the state of the whole log.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod chunked;
+mod common;
+mod decision_support;
+mod mission_support;
+mod reducer_streams;
+mod status_streams;
+
+use chunked::{Variant, agrees, chunk_ends, request, stream, variants};
+use mission_support::Rng;
+use proptest::prelude::*;
+use serde_json::Value;
+use spec_kitty_events::checkpoint::{decode, encode};
+use spec_kitty_events::envelope::Event;
+use spec_kitty_events::error::Error;
+use spec_kitty_events::projection::{Feed, Projection, Projector, prepare};
+use spec_kitty_events::replay::{ProjectionVisitor, ReducerKind, replay, to_json, with_projection};
+use spec_kitty_events_testkit::Oracle;
+
+const STREAMS: usize = 150;
+const WINDOWS: [u64; 4] = [0, 1, 3, 64];
+
+fn parse(raw: &[Value]) -> Vec<Event> {
+    raw.iter()
+        .filter_map(|v| Event::from_value(v).ok())
+        .collect()
+}
+
+/// What feeding one stream chunk by chunk gave.
+#[derive(Default)]
+struct Fed {
+    /// Per chunk: the end of the raw prefix, and the projector's state after it.
+    states: Vec<(usize, Result<Value, Error>)>,
+    folds: usize,
+    rebuilds: usize,
+    late_events: u64,
+    checkpoint_bytes: usize,
+}
+
+/// Feeds `raw` chunk by chunk into a projector (deduplicating across chunks, or relying
+/// on unique ids), rebuilding from scratch on [`Feed::Rebuild`], and passes it through a
+/// checkpoint (encode, decode) after every chunk.
+struct FeedChunks<'a> {
+    raw: &'a [Value],
+    ends: &'a [usize],
+    window: u64,
+    unique: bool,
+}
+
+impl ProjectionVisitor for FeedChunks<'_> {
+    type Output = Fed;
+    fn visit<P: Projection>(self, empty: P) -> Fed {
+        let fresh = || {
+            let p = if self.unique {
+                Projector::for_unique_ids(empty.clone())
+            } else {
+                Projector::new(empty.clone())
+            };
+            p.with_window(self.window)
+        };
+        let mut projector = fresh();
+        let mut fed = Fed::default();
+        let mut start = 0;
+        for &end in self.ends {
+            let chunk = parse(&self.raw[start..end]);
+            match projector.feed(prepare::<P>(&chunk)).unwrap() {
+                Feed::Folded => fed.folds += 1,
+                Feed::Rebuild { late } => {
+                    assert!(late > 0);
+                    fed.rebuilds += 1;
+                    fed.late_events += late;
+                    projector = fresh();
+                    let all = parse(&self.raw[..end]);
+                    assert_eq!(
+                        projector.feed_all(prepare::<P>(&all)).unwrap(),
+                        Feed::Folded
+                    );
+                }
+            }
+            let bytes = encode(&projector).unwrap();
+            fed.checkpoint_bytes += bytes.len();
+            projector = decode::<P>(&bytes).unwrap();
+            fed.states.push((end, projector.state().and_then(to_json)));
+            start = end;
+        }
+        fed
+    }
+}
+
+fn feed_chunks(v: &Variant, raw: &[Value], ends: &[usize], window: u64, unique: bool) -> Fed {
+    with_projection(
+        v.kind,
+        &v.options,
+        FeedChunks {
+            raw,
+            ends,
+            window,
+            unique,
+        },
+    )
+    .unwrap()
+}
+
+fn same(a: &Result<Value, Error>, b: &Result<Value, Error>) -> bool {
+    match (a, b) {
+        (Ok(x), Ok(y)) => x == y,
+        (Err(x), Err(y)) => x.to_string() == y.to_string(),
+        _ => false,
+    }
+}
+
+fn full(v: &Variant, raw: &[Value]) -> Result<Value, Error> {
+    replay(v.kind, &parse(raw), &v.options)
+}
+
+#[test]
+fn chunked_checkpointed_replays_equal_full_replays_and_the_reference() {
+    let mut oracle = Oracle::start().unwrap();
+    let mut total = (0usize, 0usize, 0usize, 0u64, 0usize, 0usize);
+    for (vi, v) in variants().iter().enumerate() {
+        let mut r = Rng(0xC4EC_4901 + vi as u64);
+        let mut cases = Vec::new();
+        for i in 0..STREAMS {
+            let raw = stream(v.kind, r.next_u64(), i % 2 == 0);
+            let ends = chunk_ends(&mut r, raw.len());
+            let window = *r.pick(&WINDOWS);
+            let fed = feed_chunks(v, &raw, &ends, window, false);
+            cases.push((raw, fed));
+        }
+        let requests: Vec<Value> = cases
+            .iter()
+            .flat_map(|(raw, fed)| fed.states.iter().map(|(end, _)| request(v, &raw[..*end])))
+            .collect();
+        let mut answers = Vec::with_capacity(requests.len());
+        for chunk in requests.chunks(8) {
+            answers.extend(oracle.ask_all(chunk).unwrap());
+        }
+        let mut answers = answers.into_iter();
+        let (mut states, mut refusals, mut failures) = (0, 0, Vec::new());
+        for (raw, fed) in &cases {
+            total.1 += fed.folds;
+            total.2 += fed.rebuilds;
+            total.3 += fed.late_events;
+            total.4 += fed.checkpoint_bytes;
+            for (end, ours) in &fed.states {
+                let answer = answers.next().unwrap();
+                let whole = full(v, &raw[..*end]);
+                if !same(ours, &whole) {
+                    failures.push(format!(
+                        "{}: chunked {ours:?} != full {whole:?}\n  stream {}",
+                        v.label,
+                        Value::Array(raw.clone())
+                    ));
+                    continue;
+                }
+                match agrees(ours, &answer) {
+                    Ok(()) if ours.is_ok() => states += 1,
+                    Ok(()) => refusals += 1,
+                    Err(e) => failures.push(format!(
+                        "{}: {e}\n  prefix {}",
+                        v.label,
+                        Value::Array(raw[..*end].to_vec())
+                    )),
+                }
+            }
+        }
+        eprintln!(
+            "{}: {STREAMS} streams, {} chunk replays: {states} equal states, {refusals} equal refusals",
+            v.label,
+            states + refusals
+        );
+        assert!(
+            failures.is_empty(),
+            "{} disagreements:\n{}",
+            failures.len(),
+            failures[..failures.len().min(3)].join("\n")
+        );
+        assert!(states > 0);
+        total.0 += states + refusals;
+        total.5 += refusals;
+    }
+    let (replays, folds, rebuilds, late, bytes, refusals) = total;
+    eprintln!(
+        "all reducers: {replays} chunk replays agree with the full replay and the reference \
+         ({refusals} refusals); {folds} chunks folded, {rebuilds} rebuilt ({late} late events); \
+         {bytes} checkpoint bytes"
+    );
+    assert!(
+        folds > rebuilds && rebuilds > 100,
+        "both paths are exercised"
+    );
+}
+
+/// Keeps the first event of each id, as a store does (it refuses a second event with an
+/// id it holds).
+fn first_of_each_id(raw: &[Value]) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    raw.iter()
+        .filter(|v| match Event::from_value(v) {
+            Ok(e) => seen.insert(e.event_id),
+            Err(_) => true,
+        })
+        .cloned()
+        .collect()
+}
+
+fn kind_strategy() -> impl Strategy<Value = usize> {
+    0..variants().len()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// Any chunking of any log, fed into a projector (with any window, deduplicating or
+    /// relying on unique ids, checkpointed between chunks), gives the state of the whole
+    /// log, and after every chunk the state of the log so far.
+    #[test]
+    fn any_chunking_gives_the_state_of_the_whole_log(
+        vi in kind_strategy(),
+        seed in any::<u64>(),
+        in_order in any::<bool>(),
+        unique in any::<bool>(),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        window in prop_oneof![Just(0u64), Just(1), 0u64..8, Just(64)],
+    ) {
+        let v = &variants()[vi];
+        let mut raw = stream(v.kind, seed, in_order);
+        if unique {
+            raw = first_of_each_id(&raw);
+        }
+        let mut ends: Vec<usize> = cuts.iter().map(|c| c.index(raw.len() + 1)).collect();
+        ends.push(raw.len());
+        ends.sort_unstable();
+        let fed = feed_chunks(v, &raw, &ends, window, unique);
+        for (end, ours) in &fed.states {
+            let whole = full(v, &raw[..*end]);
+            prop_assert!(same(ours, &whole), "{}: prefix {end}: {ours:?} != {whole:?}", v.label);
+        }
+    }
+}
+
+#[test]
+fn every_reducer_is_covered() {
+    let kinds: std::collections::HashSet<ReducerKind> = variants().iter().map(|v| v.kind).collect();
+    assert_eq!(kinds.len(), ReducerKind::ALL.len());
+}
+
+#[test]
+fn chunks_appended_to_the_in_memory_store_replay_as_the_reference() {
+    let summary = chunked::store_chunks(spec_kitty_events::InMemoryEventStore::new, 60, 0x5708E);
+    eprintln!("in-memory store: {summary:?}");
+}
