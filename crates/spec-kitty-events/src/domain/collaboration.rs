@@ -309,6 +309,9 @@ pub struct CollaborationProjection {
     warnings: IndexMap<String, PendingWarning>,
     executions: IndexMap<String, Vec<Value>>,
     links: IndexMap<String, Vec<Value>>,
+    /// Warnings first met through an acknowledgement whose `warning_id` is not a string.
+    #[serde(default)]
+    odd_warning_ids: Vec<String>,
 }
 
 /// A string field of an entry the reference builds with a model (it refuses the log when
@@ -345,6 +348,20 @@ fn participant_of(p: &Json<'_>) -> Option<String> {
 }
 
 /// A value as the reference's messages print it (`{value!r}`).
+/// The reference's failure on a list or an object used as a dict key (a participant or
+/// warning id): `TypeError: unhashable type`, whatever the mode.
+fn unhashable(v: &Value, e: &Current<'_>) -> Option<Error> {
+    let kind = match v {
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+        _ => return None,
+    };
+    Some(CollaborationProjection::refuse(
+        e,
+        format!("unhashable type: '{kind}'"),
+    ))
+}
+
 fn key_text(v: &Value) -> String {
     py::repr(&Json::from_value(v))
 }
@@ -379,6 +396,7 @@ impl CollaborationProjection {
             warnings: IndexMap::new(),
             executions: IndexMap::new(),
             links: IndexMap::new(),
+            odd_warning_ids: Vec::new(),
         })
     }
 
@@ -400,6 +418,9 @@ impl CollaborationProjection {
     /// Whether `pid` is an active participant; otherwise an anomaly, or a refusal in
     /// strict mode.
     fn active(&mut self, pid: &Value, e: &Current<'_>) -> Result<bool> {
+        if let Some(refusal) = unhashable(pid, e) {
+            return Err(refusal);
+        }
         let key = pid.as_str().unwrap_or_default();
         if pid.is_string() && self.st.participants.contains_key(key) {
             return Ok(true);
@@ -553,10 +574,13 @@ impl CollaborationProjection {
             let Some(wid) = p.get_str("warning_id").filter(|s| !s.is_empty()) else {
                 return Ok(());
             };
-            let Some(Json::Array(pids)) = p.get("participant_ids") else {
-                return Ok(());
+            // A missing list is an empty one (the reference's default); anything else
+            // that is not a list skips the event.
+            let pids: Vec<Value> = match p.get("participant_ids") {
+                None => Vec::new(),
+                Some(Json::Array(pids)) => pids.iter().map(Json::to_value).collect(),
+                Some(_) => return Ok(()),
             };
-            let pids: Vec<Value> = pids.iter().map(Json::to_value).collect();
             for x in &pids {
                 self.active(x, e)?;
             }
@@ -643,6 +667,11 @@ impl CollaborationProjection {
             "WarningAcknowledged" => {
                 let wid = field("warning_id");
                 let ack = field("acknowledgement");
+                // The reference looks the id up in a dict: an id that is a list or an
+                // object cannot be a key, and it fails there, whatever the mode.
+                if let Some(refusal) = unhashable(&wid, e) {
+                    return Err(refusal);
+                }
                 let key = wid.as_str().map(str::to_owned);
                 match key.as_ref().and_then(|k| self.warnings.get_mut(k)) {
                     Some(w) => {
@@ -662,7 +691,16 @@ impl CollaborationProjection {
                         self.anomaly(e, format!("Warning {} not found", key_text(&wid)));
                         let mut acks = IndexMap::new();
                         acks.insert(pid.clone(), ack);
-                        let k = key.unwrap_or_else(|| py::str(&Json::from_value(&wid)));
+                        let k = match key {
+                            Some(k) => k,
+                            None => {
+                                // Kept under a non-string id: the reference's entry model
+                                // refuses it when the state is built.
+                                let k = py::str(&Json::from_value(&wid));
+                                self.odd_warning_ids.push(k.clone());
+                                k
+                            }
+                        };
                         self.warnings.insert(
                             k,
                             (
@@ -728,43 +766,67 @@ impl CollaborationProjection {
     /// require them (it refuses the log otherwise).
     fn finish(mut self) -> Result<ReducedCollaborationState> {
         let last = self.st.last_processed_event_id.clone().unwrap_or_default();
-        let text = |v: Option<&Value>, default: &str, what: &str| -> Result<String> {
+        // The refusal names the offending value's location as pydantic's report does.
+        let text = |v: Option<&Value>, default: &str, what: &str, loc: &str| -> Result<String> {
             match v {
                 None => Ok(default.to_owned()),
                 Some(Value::String(s)) => Ok(s.clone()),
                 Some(_) => Err(Error::Replay {
                     event_id: last.clone(),
                     reason: format!(
-                        "1 validation error for {what}\n  Input should be a valid string [type=string_type]"
+                        "1 validation error for {what}\n{loc}\n  Input should be a valid string [type=string_type]"
                     ),
                 }),
             }
         };
-        let strings = |items: Vec<Value>, what: &str| -> Result<Vec<String>> {
-            items.iter().map(|v| text(Some(v), "", what)).collect()
+        let strings = |items: Vec<Value>, what: &str, loc: &str| -> Result<Vec<String>> {
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| text(Some(v), "", what, &format!("{loc}.{i}")))
+                .collect()
         };
         for (wid, (event_id, kind, pids, acks)) in std::mem::take(&mut self.warnings) {
+            if self.odd_warning_ids.contains(&wid) {
+                return Err(Error::Replay {
+                    event_id: last.clone(),
+                    reason: "1 validation error for WarningEntry\nwarning_id\n  Input should be a valid string [type=string_type]".into(),
+                });
+            }
             let acknowledgements = acks
                 .into_iter()
-                .map(|(k, v)| Ok((k, text(Some(&v), "", "WarningEntry")?)))
+                .map(|(k, v)| {
+                    let loc = format!("acknowledgements.{k}");
+                    Ok((k, text(Some(&v), "", "WarningEntry", &loc)?))
+                })
                 .collect::<Result<_>>()?;
             self.st.warnings.push(WarningEntry {
                 warning_id: wid,
                 event_id,
                 warning_type: kind,
-                participant_ids: strings(pids, "WarningEntry")?,
+                participant_ids: strings(pids, "WarningEntry", "participant_ids")?,
                 acknowledgements,
             });
         }
         for (pid, steps) in std::mem::take(&mut self.executions) {
-            self.st
-                .active_executions
-                .insert(pid, strings(steps, "ReducedCollaborationState")?);
+            self.st.active_executions.insert(
+                pid.clone(),
+                strings(
+                    steps,
+                    "ReducedCollaborationState",
+                    &format!("active_executions.{pid}"),
+                )?,
+            );
         }
         for (pid, links) in std::mem::take(&mut self.links) {
-            self.st
-                .linked_sessions
-                .insert(pid, strings(links, "ReducedCollaborationState")?);
+            self.st.linked_sessions.insert(
+                pid.clone(),
+                strings(
+                    links,
+                    "ReducedCollaborationState",
+                    &format!("linked_sessions.{pid}"),
+                )?,
+            );
         }
         Ok(self.st)
     }
