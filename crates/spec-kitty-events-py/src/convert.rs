@@ -30,8 +30,8 @@ impl<'py> Keep<'py> {
     /// An empty keeper.
     pub fn new() -> Self {
         Keep {
-            strs: Arena::new(),
-            bytes: Arena::new(),
+            strs: Arena::with_capacity(16),
+            bytes: Arena::with_capacity(0),
             last_uuid: RefCell::new(None),
         }
     }
@@ -64,6 +64,12 @@ impl<'py> Keep<'py> {
         held.to_str()
     }
 
+    /// The UTF-8 text of `s`, which the keeper takes over (no new reference is made).
+    pub fn own_str<'a>(&'a self, s: Bound<'py, PyString>) -> PyResult<&'a str> {
+        let held: &'a Bound<'py, PyString> = self.strs.alloc(s);
+        held.to_str()
+    }
+
     /// The bytes of `b`, borrowed for as long as this keeper lives.
     pub fn bytes<'a>(&'a self, b: &Bound<'py, PyBytes>) -> &'a [u8] {
         let held: &'a Bound<'py, PyBytes> = self.bytes.alloc(b.clone());
@@ -84,6 +90,23 @@ fn too_deep() -> PyErr {
 /// accepts (which also stops self-referencing containers).
 pub fn to_json<'a, 'py>(keep: &'a Keep<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Json<'a>> {
     value(keep, obj, 0)
+}
+
+/// [`to_json`] of an owned reference, which the keeper takes over when it is a string.
+pub fn to_json_owned<'a, 'py>(keep: &'a Keep<'py>, obj: Bound<'py, PyAny>) -> PyResult<Json<'a>> {
+    owned_value(keep, obj, 0)
+}
+
+/// [`value`] of an owned reference: a string is handed to the keeper as it is.
+fn owned_value<'a, 'py>(
+    keep: &'a Keep<'py>,
+    obj: Bound<'py, PyAny>,
+    depth: usize,
+) -> PyResult<Json<'a>> {
+    match obj.cast_into::<PyString>() {
+        Ok(s) => Ok(Json::Str(Cow::Borrowed(keep.own_str(s)?))),
+        Err(e) => value(keep, &e.into_inner(), depth),
+    }
 }
 
 fn value<'a, 'py>(
@@ -115,7 +138,7 @@ fn value<'a, 'py>(
         }
         let mut items = Vec::with_capacity(l.len());
         for item in l.iter() {
-            items.push(value(keep, &item, depth + 1)?);
+            items.push(owned_value(keep, item, depth + 1)?);
         }
         return Ok(Json::Array(items));
     }
@@ -125,7 +148,7 @@ fn value<'a, 'py>(
         }
         let mut items = Vec::with_capacity(t.len());
         for item in t.iter() {
-            items.push(value(keep, &item, depth + 1)?);
+            items.push(owned_value(keep, item, depth + 1)?);
         }
         return Ok(Json::Array(items));
     }
@@ -157,13 +180,19 @@ pub fn dict<'a, 'py>(
     }
     let mut entries = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {
-        let Ok(k) = k.cast::<PyString>() else {
-            return Err(PyTypeError::new_err(format!(
-                "dict keys must be str, not {}",
-                type_name(&k)
-            )));
+        let k = match k.cast_into::<PyString>() {
+            Ok(k) => k,
+            Err(e) => {
+                return Err(PyTypeError::new_err(format!(
+                    "dict keys must be str, not {}",
+                    type_name(&e.into_inner())
+                )));
+            }
         };
-        entries.push((Cow::Borrowed(keep.str(k)?), value(keep, &v, depth + 1)?));
+        entries.push((
+            Cow::Borrowed(keep.own_str(k)?),
+            owned_value(keep, v, depth + 1)?,
+        ));
     }
     Ok(Json::Object(entries))
 }

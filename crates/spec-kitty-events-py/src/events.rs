@@ -15,6 +15,7 @@ use crate::convert::{self, Keep, json_to_py};
 static EVENT_VALIDATION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static REDUCER_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static REFERENCE_EVENT: PyOnceLock<Option<Py<PyType>>> = PyOnceLock::new();
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// `spec_kitty_events_rs.EventValidationError`.
@@ -80,6 +81,72 @@ fn is_instance(
     obj.is_instance(cell.import(py, module, name)?)
 }
 
+/// Whether `obj` is an instance of the reference's own `spec_kitty_events.Event` (exactly
+/// that class): pydantic validated it when it was made, as the reference's reducers
+/// assume.
+pub fn is_reference_event(obj: &Bound<'_, PyAny>) -> bool {
+    let py = obj.py();
+    let cls = REFERENCE_EVENT.get_or_init(py, || {
+        py.import("spec_kitty_events.models")
+            .and_then(|m| m.getattr("Event"))
+            .and_then(|c| c.cast_into::<PyType>().map_err(Into::into))
+            .map(Bound::unbind)
+            .ok()
+    });
+    cls.as_ref().is_some_and(|c| obj.get_type().is(c.bind(py)))
+}
+
+/// The envelope of a tree made from a reference `Event` (see [`is_reference_event`]),
+/// read without validating it again; `None` when a field is not as pydantic leaves it
+/// (then the caller validates).
+pub fn trusted_event_ref<'b>(tree: &'b Json<'_>) -> Option<EventRef<'b>> {
+    let s = |v: &'b Json<'_>| v.as_str().map(Cow::Borrowed);
+    let opt = |v: &'b Json<'_>| match v {
+        Json::Null => Some(None),
+        Json::Str(x) => Some(Some(Cow::Borrowed(x.as_ref()))),
+        _ => None,
+    };
+    // One pass over the fields (a lookup per field would scan them all each time).
+    let mut f: [Option<&'b Json<'_>>; 14] = [None; 14];
+    for (k, v) in tree.as_object()? {
+        let i = match k.as_ref() {
+            "event_id" => 0,
+            "event_type" => 1,
+            "aggregate_id" => 2,
+            "payload" => 3,
+            "timestamp" => 4,
+            "build_id" => 5,
+            "node_id" => 6,
+            "lamport_clock" => 7,
+            "causation_id" => 8,
+            "project_uuid" => 9,
+            "project_slug" => 10,
+            "correlation_id" => 11,
+            "schema_version" => 12,
+            "data_tier" => 13,
+            _ => continue,
+        };
+        f[i] = Some(v);
+    }
+    let payload = f[3].filter(|p| p.is_object())?;
+    Some(EventRef {
+        event_id: s(f[0]?)?,
+        event_type: s(f[1]?)?,
+        aggregate_id: s(f[2]?)?,
+        payload,
+        timestamp: spec_kitty_events::Timestamp::parse_str(f[4]?.as_str()?).ok()?,
+        build_id: s(f[5]?)?,
+        node_id: s(f[6]?)?,
+        lamport_clock: f[7]?.as_u64()?,
+        causation_id: opt(f[8]?)?,
+        project_uuid: f[9]?.as_str()?.parse().ok()?,
+        project_slug: opt(f[10]?)?,
+        correlation_id: s(f[11]?)?,
+        schema_version: s(f[12]?)?,
+        data_tier: u8::try_from(f[13]?.as_u64()?).ok()?,
+    })
+}
+
 /// The tree of one envelope given as a `dict`, as JSON text (`str` or `bytes`), or as a
 /// model object (the reference's `Event`, or anything with `model_dump`).
 pub fn event_tree<'a, 'py>(keep: &'a Keep<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Json<'a>> {
@@ -136,12 +203,12 @@ fn model_fields<'a, 'py>(
     };
     let mut entries = Vec::with_capacity(fields.len());
     for (k, v) in fields.iter() {
-        let Ok(k) = k.cast::<PyString>() else {
+        let Ok(k) = k.cast_into::<PyString>() else {
             return Ok(None);
         };
-        let key = Cow::Borrowed(keep.str(k)?);
+        let key = Cow::Borrowed(keep.own_str(k)?);
         let value = if convert::is_plain(&v) {
-            match convert::to_json(keep, &v) {
+            match convert::to_json_owned(keep, v) {
                 Ok(j) => j,
                 Err(_) => return Ok(None),
             }

@@ -19,7 +19,9 @@ use spec_kitty_events::replay::{
 };
 
 use crate::convert::{self, Keep};
-use crate::events::{event_tree, invalid_event, reducer_error};
+use crate::events::{
+    event_tree, invalid_event, is_reference_event, reducer_error, trusted_event_ref,
+};
 use crate::pyser;
 
 /// The reducer called `name` (the command line's names).
@@ -118,15 +120,22 @@ const CHUNK: usize = 2048;
 /// Validates and prepares one chunk of trees (the first being event `base`) on every core.
 fn prepare_chunk<P: Projection>(
     base: usize,
-    trees: &[Json<'_>],
+    trees: &[(bool, Json<'_>)],
 ) -> Result<Vec<Prepared<P::Item>>, Rejection> {
     let results: Vec<Result<Option<Prepared<P::Item>>, Rejection>> = trees
         .par_iter()
         .enumerate()
         .with_min_len(256)
-        .map(|(i, t)| match EventRef::from_json(t) {
-            Ok(e) => Ok(prepare_ref::<P>(&e)),
-            Err(errors) => Err((base + i, errors)),
+        .map(|(i, (trusted, t))| {
+            // A reference `Event` was validated when it was made: the reference's
+            // reducers take it as it is, and so do we.
+            if *trusted && let Some(e) = trusted_event_ref(t) {
+                return Ok(prepare_ref::<P>(&e));
+            }
+            match EventRef::from_json(t) {
+                Ok(e) => Ok(prepare_ref::<P>(&e)),
+                Err(errors) => Err((base + i, errors)),
+            }
         })
         .collect();
     let mut items = Vec::with_capacity(results.len());
@@ -152,7 +161,7 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
     fn visit<P: Projection>(self, projection: P) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let keep = Keep::new();
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Json<'_>>)>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(bool, Json<'_>)>)>(4);
         let (read, prepared) = std::thread::scope(|scope| {
             let worker = scope.spawn(move || -> Result<Vec<Prepared<P::Item>>, Rejection> {
                 let mut items = Vec::new();
@@ -165,7 +174,11 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
                 let mut chunk = Vec::with_capacity(CHUNK);
                 let (mut base, mut n) = (0usize, 0usize);
                 for item in self.events.try_iter()? {
-                    chunk.push(event_tree(&keep, &item?)?);
+                    let item = item?;
+                    let trusted = !item.is_instance_of::<PyDict>()
+                        && !item.is_instance_of::<PyString>()
+                        && is_reference_event(&item);
+                    chunk.push((trusted, event_tree(&keep, &item)?));
                     n += 1;
                     if chunk.len() == CHUNK {
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));

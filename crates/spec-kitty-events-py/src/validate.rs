@@ -1,81 +1,124 @@
 //! `validate_event` and its result types, attribute for attribute those of the reference's
 //! `spec_kitty_events.conformance`.
+//!
+//! Results keep the library's values and build Python objects only when an attribute is
+//! read: most callers look at `valid` and nothing else.
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
+use spec_kitty_events::Error;
 use spec_kitty_events::conformance::validate::{
-    Layer, SchemaError, SchemaPathItem, Violation, validate_event_detailed,
+    SchemaError, SchemaPathItem, Violation, validate_event_detailed,
 };
-use spec_kitty_events::json::Json;
+use spec_kitty_events::contract::FieldError;
+use spec_kitty_events::json::{Json, py as pytext};
 
-use crate::convert::{self, Keep, value_to_py};
+use crate::convert::{self, Keep, json_to_py, value_to_py};
+
+/// The offending input of a model violation.
+enum Input {
+    /// A value from the document (converted when read).
+    Tree(Option<Box<Json<'static>>>),
+    /// A Python object (the envelope itself, for the cutover check).
+    Object(Py<PyAny>),
+}
 
 /// A violation found by the model layer (or the cutover check).
-#[pyclass(frozen, get_all, module = "spec_kitty_events_rs")]
+#[pyclass(frozen, module = "spec_kitty_events_rs")]
 pub struct ModelViolation {
-    /// The field's location, its steps joined with `.` (`evidence.repos.0.repo`).
-    pub field: Py<PyString>,
-    /// A human-readable explanation.
-    pub message: Py<PyString>,
-    /// The pydantic error type (`missing`, `string_too_short`, `cutover_policy`, …).
-    pub violation_type: Py<PyString>,
-    /// The offending input.
-    pub input_value: Py<PyAny>,
+    field: String,
+    message: String,
+    violation_type: String,
+    input: Input,
 }
 
 /// A violation found by the JSON Schema layer.
-#[pyclass(frozen, get_all, module = "spec_kitty_events_rs")]
+#[pyclass(frozen, module = "spec_kitty_events_rs")]
 pub struct SchemaViolation {
-    /// Where in the instance, as `jsonschema` writes it (`$`, `$.wp_id`, `$.items[0]`).
-    pub json_path: Py<PyString>,
-    /// A human-readable explanation.
-    pub message: Py<PyString>,
-    /// The failing keyword (`required`, `enum`, `type`, …).
-    pub validator: Py<PyString>,
-    /// The keyword's value in the schema.
-    pub validator_value: Py<PyAny>,
-    /// The keyword's location in the schema as evaluated (a tuple of keys and indices).
-    pub schema_path: Py<PyTuple>,
+    error: SchemaError,
 }
 
 /// The verdict of [`validate_event`].
-#[pyclass(frozen, get_all, module = "spec_kitty_events_rs")]
+#[pyclass(frozen, module = "spec_kitty_events_rs")]
 pub struct ConformanceResult {
     /// Whether neither layer objected.
-    pub valid: bool,
-    /// The model layer's violations (the cutover check first).
-    pub model_violations: Py<PyTuple>,
-    /// The schema layer's violations, sorted by `json_path`.
-    pub schema_violations: Py<PyTuple>,
+    #[pyo3(get)]
+    valid: bool,
     /// Always `False`: the schema layer always runs.
-    pub schema_check_skipped: bool,
-    /// The requested event type.
-    pub event_type: Py<PyString>,
+    #[pyo3(get)]
+    schema_check_skipped: bool,
+    event_type: &'static str,
+    cutover: Option<(Violation, Py<PyAny>)>,
+    model: Vec<FieldError>,
+    schema: Vec<SchemaError>,
+    model_tuple: PyOnceLock<Py<PyTuple>>,
+    schema_tuple: PyOnceLock<Py<PyTuple>>,
 }
 
-fn repr_of(py: Python<'_>, v: &Py<impl Sized>) -> PyResult<String> {
-    Ok(v.bind(py).as_any().repr()?.to_string())
+fn repr_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(obj.repr()?.to_string())
 }
 
-fn eq_attrs(py: Python<'_>, a: &[&Py<PyAny>], b: &[&Py<PyAny>]) -> PyResult<bool> {
+fn eq_attrs(a: &[Bound<'_, PyAny>], b: &[Bound<'_, PyAny>]) -> PyResult<bool> {
     for (x, y) in a.iter().zip(b) {
-        if !x.bind(py).eq(y.bind(py))? {
+        if !x.eq(y)? {
             return Ok(false);
         }
     }
     Ok(true)
 }
 
+impl ModelViolation {
+    fn attrs<'py>(&self, py: Python<'py>) -> PyResult<[Bound<'py, PyAny>; 4]> {
+        Ok([
+            PyString::new(py, &self.field).into_any(),
+            PyString::new(py, &self.message).into_any(),
+            PyString::new(py, &self.violation_type).into_any(),
+            self.input_value(py)?,
+        ])
+    }
+}
+
 #[pymethods]
 impl ModelViolation {
+    /// The field's location, its steps joined with `.` (`evidence.repos.0.repo`).
+    #[getter]
+    fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// A human-readable explanation.
+    #[getter]
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The pydantic error type (`missing`, `string_too_short`, `cutover_policy`, …).
+    #[getter]
+    fn violation_type(&self) -> &str {
+        &self.violation_type
+    }
+
+    /// The offending input.
+    #[getter]
+    fn input_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.input {
+            Input::Tree(Some(v)) => json_to_py(py, v),
+            Input::Tree(None) => Ok(py.None().into_bound(py)),
+            Input::Object(o) => Ok(o.bind(py).clone()),
+        }
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let [f, m, t, i] = self.attrs(py)?;
         Ok(format!(
             "ModelViolation(field={}, message={}, violation_type={}, input_value={})",
-            repr_of(py, &self.field)?,
-            repr_of(py, &self.message)?,
-            repr_of(py, &self.violation_type)?,
-            repr_of(py, &self.input_value)?
+            repr_of(&f)?,
+            repr_of(&m)?,
+            repr_of(&t)?,
+            repr_of(&i)?
         ))
     }
 
@@ -83,35 +126,73 @@ impl ModelViolation {
         let Ok(other) = other.cast::<ModelViolation>() else {
             return Ok(false);
         };
-        let o = other.get();
-        eq_attrs(
-            py,
-            &[
-                self.field.as_any(),
-                self.message.as_any(),
-                self.violation_type.as_any(),
-                &self.input_value,
-            ],
-            &[
-                o.field.as_any(),
-                o.message.as_any(),
-                o.violation_type.as_any(),
-                &o.input_value,
-            ],
-        )
+        eq_attrs(&self.attrs(py)?, &other.get().attrs(py)?)
+    }
+}
+
+impl SchemaViolation {
+    fn attrs<'py>(&self, py: Python<'py>) -> PyResult<[Bound<'py, PyAny>; 5]> {
+        Ok([
+            PyString::new(py, &self.error.json_path).into_any(),
+            PyString::new(py, &self.error.message).into_any(),
+            PyString::new(py, &self.error.keyword).into_any(),
+            self.validator_value(py)?,
+            self.schema_path(py)?.into_any(),
+        ])
     }
 }
 
 #[pymethods]
 impl SchemaViolation {
+    /// Where in the instance, as `jsonschema` writes it (`$`, `$.wp_id`, `$.items[0]`).
+    #[getter]
+    fn json_path(&self) -> &str {
+        &self.error.json_path
+    }
+
+    /// A human-readable explanation.
+    #[getter]
+    fn message(&self) -> &str {
+        &self.error.message
+    }
+
+    /// The failing keyword (`required`, `enum`, `type`, …).
+    #[getter]
+    fn validator(&self) -> &str {
+        &self.error.keyword
+    }
+
+    /// The keyword's value in the schema.
+    #[getter]
+    fn validator_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.error.keyword_value() {
+            Some(v) => value_to_py(py, v),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The keyword's location in the schema as evaluated (a tuple of keys and indices).
+    #[getter]
+    fn schema_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let mut steps: Vec<Bound<'py, PyAny>> = Vec::with_capacity(self.error.schema_path.len());
+        for step in &self.error.schema_path {
+            steps.push(match step {
+                SchemaPathItem::Key(k) => PyString::new(py, k).into_any(),
+                SchemaPathItem::Index(i) => i.into_pyobject(py)?.into_any(),
+            });
+        }
+        PyTuple::new(py, steps)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let [j, m, v, vv, sp] = self.attrs(py)?;
         Ok(format!(
             "SchemaViolation(json_path={}, message={}, validator={}, validator_value={}, schema_path={})",
-            repr_of(py, &self.json_path)?,
-            repr_of(py, &self.message)?,
-            repr_of(py, &self.validator)?,
-            repr_of(py, &self.validator_value)?,
-            repr_of(py, &self.schema_path)?
+            repr_of(&j)?,
+            repr_of(&m)?,
+            repr_of(&v)?,
+            repr_of(&vv)?,
+            repr_of(&sp)?
         ))
     }
 
@@ -119,41 +200,81 @@ impl SchemaViolation {
         let Ok(other) = other.cast::<SchemaViolation>() else {
             return Ok(false);
         };
-        let o = other.get();
-        eq_attrs(
-            py,
-            &[
-                self.json_path.as_any(),
-                self.message.as_any(),
-                self.validator.as_any(),
-                &self.validator_value,
-                self.schema_path.as_any(),
-            ],
-            &[
-                o.json_path.as_any(),
-                o.message.as_any(),
-                o.validator.as_any(),
-                &o.validator_value,
-                o.schema_path.as_any(),
-            ],
-        )
+        eq_attrs(&self.attrs(py)?, &other.get().attrs(py)?)
     }
 }
 
 #[pymethods]
 impl ConformanceResult {
+    /// The requested event type.
+    #[getter]
+    fn event_type(&self) -> &'static str {
+        self.event_type
+    }
+
+    /// The model layer's violations (the cutover check first).
+    #[getter]
+    fn model_violations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let t = self
+            .model_tuple
+            .get_or_try_init(py, || -> PyResult<Py<PyTuple>> {
+                let mut items: Vec<Bound<'_, ModelViolation>> =
+                    Vec::with_capacity(self.model.len() + 1);
+                if let Some((v, original)) = &self.cutover {
+                    items.push(Bound::new(
+                        py,
+                        ModelViolation {
+                            field: v.path.clone(),
+                            message: v.message.clone(),
+                            violation_type: v.kind.clone(),
+                            input: Input::Object(original.clone_ref(py)),
+                        },
+                    )?);
+                }
+                for e in &self.model {
+                    items.push(Bound::new(
+                        py,
+                        ModelViolation {
+                            field: e.path.to_string(),
+                            message: e.message.clone(),
+                            violation_type: e.kind.to_string(),
+                            input: Input::Tree(e.input.clone()),
+                        },
+                    )?);
+                }
+                Ok(PyTuple::new(py, items)?.unbind())
+            })?;
+        Ok(t.bind(py).clone())
+    }
+
+    /// The schema layer's violations, sorted by `json_path`.
+    #[getter]
+    fn schema_violations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let t = self
+            .schema_tuple
+            .get_or_try_init(py, || -> PyResult<Py<PyTuple>> {
+                let mut items: Vec<Bound<'_, SchemaViolation>> =
+                    Vec::with_capacity(self.schema.len());
+                for e in &self.schema {
+                    items.push(Bound::new(py, SchemaViolation { error: e.clone() })?);
+                }
+                Ok(PyTuple::new(py, items)?.unbind())
+            })?;
+        Ok(t.bind(py).clone())
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "ConformanceResult(valid={}, model_violations={}, schema_violations={}, schema_check_skipped={}, event_type={})",
             if self.valid { "True" } else { "False" },
-            repr_of(py, &self.model_violations)?,
-            repr_of(py, &self.schema_violations)?,
+            repr_of(self.model_violations(py)?.as_any())?,
+            repr_of(self.schema_violations(py)?.as_any())?,
             if self.schema_check_skipped {
                 "True"
             } else {
                 "False"
             },
-            repr_of(py, &self.event_type)?
+            pytext::str_repr(self.event_type)
         ))
     }
 
@@ -164,59 +285,10 @@ impl ConformanceResult {
         let o = other.get();
         Ok(self.valid == o.valid
             && self.schema_check_skipped == o.schema_check_skipped
-            && eq_attrs(
-                py,
-                &[
-                    self.model_violations.as_any(),
-                    self.schema_violations.as_any(),
-                    self.event_type.as_any(),
-                ],
-                &[
-                    o.model_violations.as_any(),
-                    o.schema_violations.as_any(),
-                    o.event_type.as_any(),
-                ],
-            )?)
+            && self.event_type == o.event_type
+            && self.model_violations(py)?.eq(o.model_violations(py)?)?
+            && self.schema_violations(py)?.eq(o.schema_violations(py)?)?)
     }
-}
-
-fn model_violation(
-    py: Python<'_>,
-    v: &Violation,
-    original: &Bound<'_, PyAny>,
-) -> PyResult<ModelViolation> {
-    // The reference reports the envelope itself as the cutover check's input.
-    let input_value = if v.layer == Layer::Cutover {
-        original.clone().unbind()
-    } else {
-        match &v.input {
-            Some(input) => value_to_py(py, input)?.unbind(),
-            None => py.None(),
-        }
-    };
-    Ok(ModelViolation {
-        field: PyString::new(py, &v.path).unbind(),
-        message: PyString::new(py, &v.message).unbind(),
-        violation_type: PyString::new(py, &v.kind).unbind(),
-        input_value,
-    })
-}
-
-fn schema_violation(py: Python<'_>, e: &SchemaError) -> PyResult<SchemaViolation> {
-    let mut steps: Vec<Bound<'_, PyAny>> = Vec::with_capacity(e.schema_path.len());
-    for step in &e.schema_path {
-        steps.push(match step {
-            SchemaPathItem::Key(k) => PyString::new(py, k).into_any(),
-            SchemaPathItem::Index(i) => i.into_pyobject(py)?.into_any(),
-        });
-    }
-    Ok(SchemaViolation {
-        json_path: PyString::new(py, &e.json_path).unbind(),
-        message: PyString::new(py, &e.message).unbind(),
-        validator: PyString::new(py, &e.keyword).unbind(),
-        validator_value: value_to_py(py, &e.keyword_value)?.unbind(),
-        schema_path: PyTuple::new(py, steps)?.unbind(),
-    })
 }
 
 /// The tree of a `validate_event` argument: a `dict`, or JSON text of an object.
@@ -237,6 +309,15 @@ fn payload_tree<'a, 'py>(keep: &'a Keep<'py>, payload: &Bound<'py, PyAny>) -> Py
     }
 }
 
+/// The reference's `ValueError` for an unknown event type.
+pub fn unknown_event_type(event_type: &str) -> PyErr {
+    PyValueError::new_err(format!(
+        "Unknown event type: {}. Known types: {}",
+        pytext::str_repr(event_type),
+        pytext::str_list_repr(&spec_kitty_events::conformance::known_event_types())
+    ))
+}
+
 /// Validates an event payload (or a full envelope of that type) against the contract of
 /// `event_type`, both layers, as the reference's `validate_event` does.
 #[pyfunction]
@@ -250,50 +331,37 @@ pub fn validate_event(
     // `strict` only matters to the reference when `jsonschema` is missing; here the schema
     // layer is always present.
     let _ = strict;
-    let keep = Keep::new();
-    let type_name = keep.str(event_type)?;
+    let type_name = event_type.to_str()?;
     if spec_kitty_events::conformance::registry::find(type_name).is_none() {
-        return Err(PyValueError::new_err(format!(
-            "Unknown event type: {}. Known types: {}",
-            spec_kitty_events::json::py::str_repr(type_name),
-            spec_kitty_events::json::py::str_list_repr(
-                &spec_kitty_events::conformance::known_event_types()
-            )
-        )));
+        return Err(unknown_event_type(type_name));
     }
+    let keep = Keep::new();
     let tree = payload_tree(&keep, payload)?;
-    let result = validate_event_detailed(&tree, type_name)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let result = validate_event_detailed(&tree, type_name).map_err(|e| match e {
+        Error::UnknownEventType { event_type, .. } => unknown_event_type(&event_type),
+        other => PyValueError::new_err(other.to_string()),
+    })?;
     let valid = result.valid();
-    let model = if result.model_violations.is_empty() {
-        PyTuple::empty(py)
-    } else {
-        // The document as a dict, for the cutover check's input.
-        let original = if payload.is_instance_of::<PyDict>() {
-            payload.clone()
-        } else {
-            convert::json_to_py(py, &tree)?
-        };
-        let mut items = Vec::with_capacity(result.model_violations.len());
-        for v in &result.model_violations {
-            items.push(Bound::new(py, model_violation(py, v, &original)?)?);
+    let cutover = match result.cutover {
+        // The reference reports the envelope itself as the cutover check's input.
+        Some(v) => {
+            let original = if payload.is_instance_of::<PyDict>() {
+                payload.clone()
+            } else {
+                json_to_py(py, &tree)?
+            };
+            Some((v, original.unbind()))
         }
-        PyTuple::new(py, items)?
-    };
-    let schema = if result.schema_errors.is_empty() {
-        PyTuple::empty(py)
-    } else {
-        let mut items = Vec::with_capacity(result.schema_errors.len());
-        for e in &result.schema_errors {
-            items.push(Bound::new(py, schema_violation(py, e)?)?);
-        }
-        PyTuple::new(py, items)?
+        None => None,
     };
     Ok(ConformanceResult {
         valid,
-        model_violations: model.unbind(),
-        schema_violations: schema.unbind(),
         schema_check_skipped: false,
-        event_type: event_type.clone().unbind(),
+        event_type: result.event_type,
+        cutover,
+        model: result.model_errors,
+        schema: result.schema_errors,
+        model_tuple: PyOnceLock::new(),
+        schema_tuple: PyOnceLock::new(),
     })
 }

@@ -1,11 +1,13 @@
 //! Dual-layer conformance validation: the typed model layer and the committed JSON Schema.
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
 
 use super::registry::{self, Contract};
+use super::tree_schema::Tree;
 use crate::contract::FieldError;
 use crate::cutover;
 use crate::envelope::{EVENT_MODEL, EventRef};
@@ -254,12 +256,23 @@ pub struct SchemaError {
     pub keyword: String,
     /// A human-readable explanation (our wording).
     pub message: String,
-    /// The keyword's value in the schema (the list of a `required`, the members of an
-    /// `enum`, …); `null` when it cannot be located.
-    pub keyword_value: Value,
+    /// The committed schema the error comes from.
+    pub schema: &'static str,
+    /// The keyword's canonical location in that schema (a JSON pointer); see
+    /// [`SchemaError::keyword_value`].
+    pub keyword_location: String,
     /// The keyword's location along the evaluation path, as the reference's
     /// `absolute_schema_path`: through `$ref`s (which leave no step of their own).
     pub schema_path: Vec<SchemaPathItem>,
+}
+
+impl SchemaError {
+    /// The keyword's value in the schema (the list of a `required`, the members of an
+    /// `enum`, …), as the reference's `validator_value`; `None` when it cannot be
+    /// located.
+    pub fn keyword_value(&self) -> Option<&'static Value> {
+        committed_value(self.schema)?.pointer(&self.keyword_location)
+    }
 }
 
 fn pointer_segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
@@ -290,19 +303,44 @@ fn json_path_of(pointer: &str, instance: &Value) -> String {
                 node = index.and_then(|i| items.get(i));
             }
             other => {
-                if is_identifier(&seg) {
-                    out.push('.');
-                    out.push_str(&seg);
-                } else {
-                    out.push_str("['");
-                    out.push_str(&seg.replace('\\', "\\\\").replace('\'', "\\'"));
-                    out.push_str("']");
-                }
+                push_key(&mut out, &seg);
                 node = other.and_then(|v| v.get(seg.as_str()));
             }
         }
     }
     out
+}
+
+/// [`json_path_of`] for an instance held as a tree.
+fn json_path_in_tree(pointer: &str, instance: &Json<'_>) -> String {
+    let mut out = String::from("$");
+    let mut node = Some(instance);
+    for seg in pointer_segments(pointer) {
+        match node {
+            Some(Json::Array(items)) => {
+                out.push('[');
+                out.push_str(&seg);
+                out.push(']');
+                node = seg.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            other => {
+                push_key(&mut out, &seg);
+                node = other.and_then(|v| v.get(seg.as_str()));
+            }
+        }
+    }
+    out
+}
+
+fn push_key(out: &mut String, seg: &str) {
+    if is_identifier(seg) {
+        out.push('.');
+        out.push_str(seg);
+    } else {
+        out.push_str("['");
+        out.push_str(&seg.replace('\\', "\\\\").replace('\'', "\\'"));
+        out.push_str("']");
+    }
 }
 
 /// The `absolute_schema_path` of an evaluation path, as Python's `jsonschema` builds it:
@@ -466,7 +504,7 @@ fn custom_evaluation_path(
     Some(out)
 }
 
-static COMMITTED: LazyLock<HashMap<&'static str, OnceLock<Value>>> = LazyLock::new(|| {
+static COMMITTED: LazyLock<FxHashMap<&'static str, OnceLock<Value>>> = LazyLock::new(|| {
     schemas::SCHEMAS
         .iter()
         .map(|s| (s.name, OnceLock::new()))
@@ -488,66 +526,137 @@ fn committed_value(name: &str) -> Option<&'static Value> {
 /// let errors = schema_errors("status_transition_payload", &json!({"wp_id": 5}));
 /// let wp = errors.iter().find(|e| e.json_path == "$.wp_id").unwrap();
 /// assert_eq!(wp.keyword, "type");
-/// assert_eq!(wp.keyword_value, json!("string"));
+/// assert_eq!(wp.keyword_value(), Some(&json!("string")));
 /// assert_eq!(wp.schema_path.last(), Some(&SchemaPathItem::Key("type".into())));
 /// assert!(errors.iter().any(|e| e.json_path == "$" && e.keyword == "required"));
 /// ```
 pub fn schema_errors(name: &str, instance: &Value) -> Vec<SchemaError> {
-    let Some(validator) = compiled_schema(name) else {
-        return vec![SchemaError {
-            json_path: "$".into(),
-            keyword: "schema_unavailable".into(),
-            message: format!("schema {name} is not available"),
-            keyword_value: Value::Null,
-            schema_path: Vec::new(),
-        }];
+    let (Some(validator), Some(spec)) = (compiled_schema(name), schemas::find(name)) else {
+        return unavailable(name);
     };
     if validator.is_valid(instance) {
         return Vec::new();
     }
-    let schema = committed_value(name);
     let mut out: Vec<SchemaError> = validator
         .iter_errors(instance)
-        .map(|e| SchemaError {
-            json_path: json_path_of(e.instance_path().as_str(), instance),
-            keyword: e.kind().keyword().to_owned(),
-            message: e.to_string(),
-            keyword_value: schema
-                .and_then(|s| s.pointer(e.schema_path().as_str()))
-                .cloned()
-                .unwrap_or(Value::Null),
-            schema_path: match (e.kind(), schema) {
-                (jsonschema::error::ValidationErrorKind::Custom { .. }, Some(schema)) => {
-                    custom_evaluation_path(
-                        schema,
-                        e.schema_path().as_str(),
-                        e.instance_path().as_str(),
-                        instance,
-                    )
-                    .map_or_else(
-                        || schema_path_of(e.evaluation_path().as_str()),
-                        |p| schema_path_of(&p),
-                    )
-                }
-                _ => schema_path_of(e.evaluation_path().as_str()),
-            },
+        .map(|e| {
+            let json_path = json_path_of(e.instance_path().as_str(), instance);
+            schema_error(&e, spec.name, json_path, || instance.clone())
         })
         .collect();
     out.sort_by(|a, b| a.json_path.cmp(&b.json_path));
     out
 }
 
-/// The verdict of [`validate_event_detailed`]: the model layer's violations (the cutover
-/// check first) and the schema layer's errors in the reference's detail.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// [`schema_errors`] reading a tree in place (no `serde_json` copy of the document): the
+/// same errors, the same order.
+///
+/// ```
+/// use spec_kitty_events::conformance::validate::schema_errors_tree;
+/// use spec_kitty_events::json::parse;
+/// let errors = schema_errors_tree("status_transition_payload", &parse(r#"{"wp_id": 5}"#).unwrap());
+/// assert!(errors.iter().any(|e| e.json_path == "$.wp_id" && e.keyword == "type"));
+/// ```
+pub fn schema_errors_tree(name: &str, instance: &Json<'_>) -> Vec<SchemaError> {
+    let (Some(validator), Some(spec)) = (compiled_tree_schema(name), schemas::find(name)) else {
+        return unavailable(name);
+    };
+    if validator.is_valid(instance) {
+        return Vec::new();
+    }
+    let mut out: Vec<SchemaError> = validator
+        .iter_errors(instance)
+        .map(|e| {
+            let json_path = json_path_in_tree(e.instance_path().as_str(), instance);
+            schema_error(&e, spec.name, json_path, || instance.to_value())
+        })
+        .collect();
+    out.sort_by(|a, b| a.json_path.cmp(&b.json_path));
+    out
+}
+
+fn unavailable(name: &str) -> Vec<SchemaError> {
+    vec![SchemaError {
+        json_path: "$".into(),
+        keyword: "schema_unavailable".into(),
+        message: format!("schema {name} is not available"),
+        schema: "",
+        keyword_location: String::new(),
+        schema_path: Vec::new(),
+    }]
+}
+
+/// One error in the reference's detail; `instance` is needed (as a `serde_json` value)
+/// only for errors of a custom keyword.
+fn schema_error(
+    e: &jsonschema::ValidationError<'_>,
+    schema_name: &'static str,
+    json_path: String,
+    instance: impl FnOnce() -> Value,
+) -> SchemaError {
+    let schema_path = match (e.kind(), committed_value(schema_name)) {
+        (jsonschema::error::ValidationErrorKind::Custom { .. }, Some(schema)) => {
+            custom_evaluation_path(
+                schema,
+                e.schema_path().as_str(),
+                e.instance_path().as_str(),
+                &instance(),
+            )
+            .map_or_else(
+                || schema_path_of(e.evaluation_path().as_str()),
+                |p| schema_path_of(&p),
+            )
+        }
+        _ => schema_path_of(e.evaluation_path().as_str()),
+    };
+    SchemaError {
+        json_path,
+        keyword: e.kind().keyword().to_owned(),
+        message: e.to_string(),
+        schema: schema_name,
+        keyword_location: e.schema_path().as_str().to_owned(),
+        schema_path,
+    }
+}
+
+static COMPILED_TREE: LazyLock<
+    FxHashMap<&'static str, OnceLock<Option<jsonschema::Validator<Tree>>>>,
+> = LazyLock::new(|| {
+    schemas::SCHEMAS
+        .iter()
+        .map(|s| (s.name, OnceLock::new()))
+        .collect()
+});
+
+/// The compiled committed schema called `name`, reading [`Json`] trees in place, with
+/// the reference's `pattern` semantics.
+pub fn compiled_tree_schema(name: &str) -> Option<&'static jsonschema::Validator<Tree>> {
+    let slot = COMPILED_TREE.get(name)?;
+    slot.get_or_init(|| {
+        let spec = schemas::find(name)?;
+        jsonschema::options_for::<Tree>()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .with_keyword("pattern", super::pyregex::pattern_keyword_for::<Tree>)
+            .build(&spec.committed_value())
+            .ok()
+    })
+    .as_ref()
+}
+
+/// The verdict of [`validate_event_detailed`], in the detail the reference reports: the
+/// cutover check, the model layer's field errors (with the offending input as a tree) and
+/// the schema layer's errors.
+#[derive(Debug, Clone, PartialEq)]
 pub struct DetailedResult {
     /// The requested event type.
-    pub event_type: String,
+    pub event_type: &'static str,
     /// Whether the value was taken as a full envelope of the requested type (its payload
     /// validated, the envelope checked against the cutover policy).
     pub envelope: bool,
-    /// Cutover and model-layer violations, in the reference's order.
-    pub model_violations: Vec<Violation>,
+    /// The cutover check's violation (envelopes and `Event` only).
+    pub cutover: Option<Violation>,
+    /// The model layer's errors, in the reference's order.
+    pub model_errors: Vec<FieldError>,
     /// Schema-layer errors, sorted by `json_path`.
     pub schema_errors: Vec<SchemaError>,
 }
@@ -555,20 +664,19 @@ pub struct DetailedResult {
 impl DetailedResult {
     /// Whether neither layer objected.
     pub fn valid(&self) -> bool {
-        self.model_violations.is_empty() && self.schema_errors.is_empty()
+        self.cutover.is_none() && self.model_errors.is_empty() && self.schema_errors.is_empty()
     }
 }
 
-/// [`validate_event_json`] with the schema layer's errors in the reference's detail
-/// ([`SchemaError`]): the same envelope detection, cutover check and both layers, the
-/// same verdict.
+/// [`validate_event_json`] in the reference's detail ([`DetailedResult`]): the same
+/// envelope detection, cutover check and both layers, the same verdict.
 ///
 /// ```
 /// use spec_kitty_events::conformance::validate::validate_event_detailed;
 /// use spec_kitty_events::json::parse;
 /// let r = validate_event_detailed(&parse(r#"{"wp_id": ""}"#).unwrap(), "WPStatusChanged").unwrap();
 /// assert!(!r.valid() && !r.envelope);
-/// assert!(r.model_violations.iter().any(|v| v.path == "wp_id" && v.kind == "string_too_short"));
+/// assert!(r.model_errors.iter().any(|e| e.path.to_string() == "wp_id" && e.kind == "string_too_short"));
 /// assert!(r.schema_errors.iter().any(|e| e.json_path == "$.wp_id" && e.keyword == "minLength"));
 /// ```
 pub fn validate_event_detailed(value: &Json<'_>, event_type: &str) -> Result<DetailedResult> {
@@ -581,16 +689,22 @@ pub fn validate_event_detailed(value: &Json<'_>, event_type: &str) -> Result<Det
         Some(p) if envelope => p,
         _ => value,
     };
-    let mut model = Vec::new();
-    if envelope || event_type == "Event" {
-        model.extend(cutover_violation(value));
-    }
-    model.extend(model_violations(contract, payload, Layer::Model));
+    let cutover = if envelope || event_type == "Event" {
+        cutover_violation(value)
+    } else {
+        None
+    };
+    let model_errors = contract
+        .model
+        .validate_json(payload)
+        .err()
+        .unwrap_or_default();
     Ok(DetailedResult {
-        event_type: event_type.to_owned(),
+        event_type: contract.event_type,
         envelope,
-        model_violations: model,
-        schema_errors: schema_errors(contract.schema, &payload.to_value()),
+        cutover,
+        model_errors,
+        schema_errors: schema_errors_tree(contract.schema, payload),
     })
 }
 
@@ -757,6 +871,63 @@ mod tests {
     }
 
     #[test]
+    fn tree_and_value_schema_layers_agree() {
+        use serde_json::json;
+        let manifest = super::super::fixtures::Manifest::load(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        )
+        .unwrap();
+        let odd = [
+            json!(null),
+            json!(""),
+            json!("x"),
+            json!("5"),
+            json!(5),
+            json!(-1),
+            json!(1.5),
+            json!(1.0),
+            json!(true),
+            json!([]),
+            json!([1, "a"]),
+            json!({}),
+            json!({"k": [null]}),
+            serde_json::from_str::<Value>("123456789012345678901234567890").unwrap(),
+            json!(1e300),
+            json!("é\n"),
+            json!("3.0.0\n"),
+        ];
+        let (mut docs, mut errors) = (0, 0);
+        for entry in manifest.fixtures.iter().filter(|e| e.is_verdict()) {
+            let Some(contract) = registry::find(&entry.event_type) else {
+                continue;
+            };
+            let doc = manifest.load_json(entry).unwrap();
+            let mut variants = vec![doc.clone()];
+            if let Value::Object(m) = &doc {
+                for (i, key) in m.keys().enumerate() {
+                    let mut without = m.clone();
+                    without.remove(key);
+                    variants.push(Value::Object(without));
+                    for v in odd.iter().skip(i % 3).step_by(3) {
+                        let mut changed = m.clone();
+                        changed.insert(key.clone(), v.clone());
+                        variants.push(Value::Object(changed));
+                    }
+                }
+            }
+            for v in &variants {
+                let tree = Json::from_value(v);
+                let a = schema_errors(contract.schema, &tree.to_value());
+                let b = schema_errors_tree(contract.schema, &tree);
+                assert_eq!(a, b, "{} {v}", entry.id);
+                docs += 1;
+                errors += a.len();
+            }
+        }
+        assert!(docs > 3000 && errors > 3000, "{docs} {errors}");
+    }
+
+    #[test]
     fn custom_keyword_errors_get_their_evaluation_path() {
         // Observed with the reference's jsonschema: a `pattern` reached through a `$ref`.
         let errors = schema_errors(
@@ -780,7 +951,10 @@ mod tests {
             steps,
             ["properties", "actor", "properties", "actor_type", "pattern"]
         );
-        assert_eq!(e.keyword_value, serde_json::json!("^(human|llm|service)$"));
+        assert_eq!(
+            e.keyword_value(),
+            Some(&serde_json::json!("^(human|llm|service)$"))
+        );
     }
 
     #[test]
@@ -798,10 +972,18 @@ mod tests {
             let plain = validate_event_json(&v, t).unwrap();
             let detailed = validate_event_detailed(&v, t).unwrap();
             assert_eq!(plain.valid, detailed.valid());
-            assert_eq!(
-                plain.model_violations().cloned().collect::<Vec<_>>(),
-                detailed.model_violations
-            );
+            let model: Vec<Violation> = detailed
+                .cutover
+                .iter()
+                .cloned()
+                .chain(
+                    detailed
+                        .model_errors
+                        .iter()
+                        .map(|e| Violation::from_field_error(Layer::Model, e)),
+                )
+                .collect();
+            assert_eq!(plain.model_violations().cloned().collect::<Vec<_>>(), model);
             let mut a: Vec<String> = plain
                 .schema_violations()
                 .map(|v| format!("{}:{}", v.path, v.kind))
