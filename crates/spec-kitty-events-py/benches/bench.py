@@ -43,22 +43,31 @@ ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "crates" / "spec-kitty-events" / "fixtures"
 
 
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+CPU = {}
 
 
-def interleaved(ours, theirs, repeat):
-    t_ours, t_theirs = [], []
+def timed(fn):
+    """Wall time and CPU time (every thread of the process) of one call."""
+    gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def interleaved(ours, theirs, repeat, label):
+    """Best wall times of ours and theirs, runs interleaved; the CPU times of those runs
+    are kept in CPU[label] (a shared machine stretches wall times, CPU times much less)."""
+    runs_ours, runs_theirs = [], []
     for _ in range(repeat):
-        t_ours.append(best(ours, 1))
-        t_theirs.append(best(theirs, 1))
-    return min(t_ours), min(t_theirs)
+        runs_ours.append(timed(ours))
+        runs_theirs.append(timed(theirs))
+    CPU[label] = (min(c for _, c in runs_ours), min(c for _, c in runs_theirs))
+    return min(w for w, _ in runs_ours), min(w for w, _ in runs_theirs)
+
+
+def cpu_note(label, scale=1.0):
+    o, t = CPU[label]
+    return f"    (CPU time: ours {o * scale:.3g}, reference {t * scale:.3g}, {t / o:.1f}x)"
 
 
 def machine():
@@ -133,11 +142,14 @@ def main():
     def ref_mix():
         for p, t in cases:
             ref_validate_event(p, t)
-    t_ours, t_ref = interleaved(ours_mix, ref_mix, args.repeat)
+    t_ours, t_ref = interleaved(ours_mix, ref_mix, args.repeat, "validate")
     per_ours, per_ref = t_ours / (loops * len(cases)), t_ref / len(cases)
     print(f"validate_event, fixture mix ({len(cases)} cases): "
           f"ours {per_ours * 1e6:.2f} µs/call, reference {per_ref * 1e6:.1f} µs/call, "
           f"{per_ref / per_ours:.0f}x")
+    o, t = CPU["validate"]
+    o, t = o / (loops * len(cases)), t / len(cases)
+    print(f"    (CPU time per call: ours {o * 1e6:.2f} µs, reference {t * 1e6:.1f} µs, {t / o:.0f}x)")
 
     path = status_log(args.log)
     lines = [l for l in path.read_bytes().splitlines() if l.strip()]
@@ -148,24 +160,27 @@ def main():
 
     t_ours, t_ref = interleaved(lambda: rs.reduce("status", objects),
                                 lambda: reduce_status_events(objects).model_dump(mode="json"),
-                                args.repeat)
+                                args.repeat, "objects")
     print(f"reduce status, {n:,} Event objects: ours {t_ours * 1e3:.0f} ms, "
           f"reference reducer {t_ref * 1e3:.0f} ms, {t_ref / t_ours:.1f}x")
+    print(cpu_note("objects", 1e3) + " ms")
     t_dicts, t_ref2 = interleaved(lambda: rs.reduce("status", dicts),
                                   lambda: reduce_status_events(objects).model_dump(mode="json"),
-                                  args.repeat)
+                                  args.repeat, "dicts")
     t_ref = min(t_ref, t_ref2)
     print(f"reduce status, {n:,} dicts: ours {t_dicts * 1e3:.0f} ms, "
           f"reference reducer {t_ref * 1e3:.0f} ms, {t_ref / t_dicts:.1f}x")
+    print(cpu_note("dicts", 1e3) + " ms")
 
     del objects, dicts
     gc.collect()
     t_ours, t_ref = interleaved(lambda: rs.replay_jsonl("status", path),
                                 lambda: reference_replay(path),
-                                max(2, args.repeat // 2))
+                                max(2, args.repeat // 2), "replay")
     print(f"replay_jsonl status, {path.name} ({len(lines):,} lines): ours {t_ours * 1e3:.0f} ms, "
           f"reference json.loads + Event.model_validate + reducer {t_ref * 1e3:.0f} ms, "
           f"{t_ref / t_ours:.1f}x")
+    print(cpu_note("replay", 1e3) + " ms")
     print()
     print(machine())
 
