@@ -28,6 +28,8 @@ class ReducerError(ValueError):
     ``event_id`` names the event at which it refused (empty when unknown).
     """
 
+    event_id: str = ""
+
     def __init__(self, message: str, event_id: str = "") -> None:
         super().__init__(message)
         self.event_id = event_id
