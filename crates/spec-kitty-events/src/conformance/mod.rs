@@ -4,6 +4,7 @@
 pub mod fixtures;
 pub mod pyregex;
 pub mod registry;
+pub mod tree_schema;
 pub mod validate;
 
 pub use fixtures::{FixtureEntry, FixtureReport, Manifest, run_fixtures};

@@ -5,6 +5,7 @@
 //! final newline. JSON Schema's own (ECMA-262) semantics differ on both, so we install a
 //! `pattern` keyword that translates the pattern to the `regex` crate with Python's meaning.
 
+use jsonschema::json::{Json as JsonRepr, Node};
 use jsonschema::{Keyword, ValidationError, paths::Location};
 use serde_json::{Map, Value};
 
@@ -62,29 +63,39 @@ struct PythonPattern {
     re: regex::Regex,
 }
 
-impl<'i> Keyword<'i> for PythonPattern {
-    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
-        if self.is_valid(instance) {
+impl<'i, F: JsonRepr> Keyword<'i, F> for PythonPattern {
+    fn validate(&self, instance: F::Node<'i>) -> Result<(), ValidationError<'i>> {
+        if <Self as Keyword<'i, F>>::is_valid(self, instance.clone()) {
             Ok(())
         } else {
             Err(ValidationError::custom(format!(
-                "{instance} does not match {:?}",
+                "{} does not match {:?}",
+                instance.to_value(),
                 self.source
             )))
         }
     }
 
-    fn is_valid(&self, instance: &'i Value) -> bool {
-        instance.as_str().is_none_or(|s| self.re.is_match(s))
+    fn is_valid(&self, instance: F::Node<'i>) -> bool {
+        instance.as_string().is_none_or(|s| self.re.is_match(&s))
     }
 }
 
-/// The factory to register as the `pattern` keyword.
+/// The factory to register as the `pattern` keyword (validators of `serde_json` values).
 pub fn pattern_keyword<'a>(
+    parent: &'a Map<String, Value>,
+    value: &'a Value,
+    location: Location,
+) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>> {
+    pattern_keyword_for::<jsonschema::json::SerdeJson>(parent, value, location)
+}
+
+/// The factory to register as the `pattern` keyword, for validators of any representation.
+pub fn pattern_keyword_for<'a, F: JsonRepr>(
     _parent: &'a Map<String, Value>,
     value: &'a Value,
     _location: Location,
-) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>> {
+) -> Result<Box<dyn for<'i> Keyword<'i, F>>, ValidationError<'a>> {
     let Some(source) = value.as_str() else {
         return Err(ValidationError::schema("pattern must be a string"));
     };

@@ -1,11 +1,13 @@
 //! Dual-layer conformance validation: the typed model layer and the committed JSON Schema.
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
 
 use super::registry::{self, Contract};
+use super::tree_schema::Tree;
 use crate::contract::FieldError;
 use crate::cutover;
 use crate::envelope::{EVENT_MODEL, EventRef};
@@ -230,6 +232,482 @@ pub fn validate_event_json(value: &Json<'_>, event_type: &str) -> Result<Conform
     })
 }
 
+/// One step of a [`SchemaError::schema_path`]: a keyword or property name, or an index
+/// into a keyword's array of subschemas (`allOf`, `anyOf`, `oneOf`, `prefixItems`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum SchemaPathItem {
+    /// A keyword or a property name.
+    Key(String),
+    /// An index into an array of subschemas.
+    Index(usize),
+}
+
+/// One schema-layer error with the detail the reference's `jsonschema` reports: where in
+/// the instance (as its `json_path`), which keyword with which value, and where in the
+/// schema as evaluated (as its `absolute_schema_path`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemaError {
+    /// The failing instance location in `jsonschema`'s JSONPath form: `$` for the
+    /// document, `.name` for a key that is a plain identifier, `['a-b']` for any other
+    /// key, `[0]` for an array index.
+    pub json_path: String,
+    /// The failing keyword (`required`, `enum`, `type`, …).
+    pub keyword: String,
+    /// A human-readable explanation (our wording).
+    pub message: String,
+    /// The committed schema the error comes from.
+    pub schema: &'static str,
+    /// The keyword's canonical location in that schema (a JSON pointer); see
+    /// [`SchemaError::keyword_value`].
+    pub keyword_location: String,
+    /// The keyword's location along the evaluation path, as the reference's
+    /// `absolute_schema_path`: through `$ref`s (which leave no step of their own).
+    pub schema_path: Vec<SchemaPathItem>,
+}
+
+impl SchemaError {
+    /// The keyword's value in the schema (the list of a `required`, the members of an
+    /// `enum`, …), as the reference's `validator_value`; `None` when it cannot be
+    /// located.
+    pub fn keyword_value(&self) -> Option<&'static Value> {
+        committed_value(self.schema)?.pointer(&self.keyword_location)
+    }
+}
+
+fn pointer_segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+}
+
+fn is_identifier(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The JSONPath of an instance pointer, as Python's `jsonschema` writes it: the instance
+/// decides whether a numeric step is an array index or an object key.
+fn json_path_of(pointer: &str, instance: &Value) -> String {
+    let mut out = String::from("$");
+    let mut node = Some(instance);
+    for seg in pointer_segments(pointer) {
+        match node {
+            Some(Value::Array(items)) => {
+                let index = seg.parse::<usize>().ok();
+                out.push('[');
+                out.push_str(&seg);
+                out.push(']');
+                node = index.and_then(|i| items.get(i));
+            }
+            other => {
+                push_key(&mut out, &seg);
+                node = other.and_then(|v| v.get(seg.as_str()));
+            }
+        }
+    }
+    out
+}
+
+/// [`json_path_of`] for an instance held as a tree.
+fn json_path_in_tree(pointer: &str, instance: &Json<'_>) -> String {
+    let mut out = String::from("$");
+    let mut node = Some(instance);
+    for seg in pointer_segments(pointer) {
+        match node {
+            Some(Json::Array(items)) => {
+                out.push('[');
+                out.push_str(&seg);
+                out.push(']');
+                node = seg.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            other => {
+                push_key(&mut out, &seg);
+                node = other.and_then(|v| v.get(seg.as_str()));
+            }
+        }
+    }
+    out
+}
+
+fn push_key(out: &mut String, seg: &str) {
+    if is_identifier(seg) {
+        out.push('.');
+        out.push_str(seg);
+    } else {
+        out.push_str("['");
+        out.push_str(&seg.replace('\\', "\\\\").replace('\'', "\\'"));
+        out.push_str("']");
+    }
+}
+
+/// The `absolute_schema_path` of an evaluation path, as Python's `jsonschema` builds it:
+/// a keyword that only refers elsewhere (`$ref`, `if`) leaves no step of its own, and the
+/// step after an array of subschemas is an index.
+fn schema_path_of(pointer: &str) -> Vec<SchemaPathItem> {
+    let mut out: Vec<SchemaPathItem> = Vec::new();
+    // What the previous step makes of this one: a name (after `properties`, …), an index
+    // (after `allOf`, …), or a keyword.
+    let mut after: Option<&'static str> = None;
+    for seg in pointer_segments(pointer) {
+        match after.take() {
+            Some("name") => out.push(SchemaPathItem::Key(seg)),
+            Some(_) => match seg.parse::<usize>() {
+                Ok(i) => out.push(SchemaPathItem::Index(i)),
+                Err(_) => out.push(SchemaPathItem::Key(seg)),
+            },
+            None => {
+                after = match seg.as_str() {
+                    "properties" | "patternProperties" | "dependentSchemas" | "$defs"
+                    | "definitions" => Some("name"),
+                    "allOf" | "anyOf" | "oneOf" | "prefixItems" => Some("index"),
+                    _ => None,
+                };
+                if seg != "$ref" && seg != "if" {
+                    out.push(SchemaPathItem::Key(seg));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn escape_segment(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// Finds how evaluation reached the schema at canonical location `target` while
+/// descending the instance along `steps`: `$ref`s followed (they add no step), `allOf`
+/// members, `properties`, `additionalProperties`, `prefixItems` and `items`. Pushes the
+/// evaluation path's segments onto `path`.
+#[allow(clippy::too_many_arguments)]
+fn find_evaluation(
+    root: &Value,
+    node: &Value,
+    loc: &str,
+    steps: &[String],
+    instance: Option<&Value>,
+    target: &str,
+    path: &mut Vec<String>,
+    depth: usize,
+) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    if steps.is_empty() && loc == target {
+        return true;
+    }
+    let Some(schema) = node.as_object() else {
+        return false;
+    };
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str)
+        && let Some(pointer) = r.strip_prefix('#')
+        && let Some(resolved) = root.pointer(pointer)
+    {
+        path.push("$ref".into());
+        if find_evaluation(
+            root,
+            resolved,
+            pointer,
+            steps,
+            instance,
+            target,
+            path,
+            depth + 1,
+        ) {
+            return true;
+        }
+        path.pop();
+    }
+    if let Some(members) = schema.get("allOf").and_then(Value::as_array) {
+        for (i, member) in members.iter().enumerate() {
+            path.extend(["allOf".to_owned(), i.to_string()]);
+            let sub = format!("{loc}/allOf/{i}");
+            if find_evaluation(root, member, &sub, steps, instance, target, path, depth + 1) {
+                return true;
+            }
+            path.truncate(path.len() - 2);
+        }
+    }
+    let Some((first, rest)) = steps.split_first() else {
+        return false;
+    };
+    let descend = |keyword: &[&str], sub: &Value, next: Option<&Value>, path: &mut Vec<String>| {
+        let n = keyword.len();
+        path.extend(keyword.iter().map(|k| (*k).to_owned()));
+        let sub_loc = keyword.iter().fold(loc.to_owned(), |acc, k| {
+            format!("{acc}/{}", escape_segment(k))
+        });
+        if find_evaluation(root, sub, &sub_loc, rest, next, target, path, depth + 1) {
+            return true;
+        }
+        path.truncate(path.len() - n);
+        false
+    };
+    match instance {
+        Some(Value::Object(m)) => {
+            if let Some(sub) = schema.get("properties").and_then(|p| p.get(first.as_str())) {
+                return descend(&["properties", first], sub, m.get(first.as_str()), path);
+            }
+            if let Some(sub) = schema.get("additionalProperties").filter(|s| s.is_object()) {
+                return descend(&["additionalProperties"], sub, m.get(first.as_str()), path);
+            }
+        }
+        Some(Value::Array(items)) => {
+            let Ok(i) = first.parse::<usize>() else {
+                return false;
+            };
+            let prefix = schema.get("prefixItems").and_then(Value::as_array);
+            if let Some(sub) = prefix.and_then(|p| p.get(i)) {
+                return descend(&["prefixItems", first], sub, items.get(i), path);
+            }
+            if let Some(sub) = schema.get("items").filter(|s| s.is_object()) {
+                return descend(&["items"], sub, items.get(i), path);
+            }
+        }
+        _ => {}
+    }
+    false
+}
+
+/// The evaluation path of an error raised by a custom keyword (ours: `pattern`), whose
+/// error carries only the keyword's canonical location.
+fn custom_evaluation_path(
+    schema: &Value,
+    keyword_location: &str,
+    instance_pointer: &str,
+    instance: &Value,
+) -> Option<String> {
+    let (target, keyword) = keyword_location.rsplit_once('/')?;
+    let steps: Vec<String> = pointer_segments(instance_pointer).collect();
+    let mut path = Vec::new();
+    if !find_evaluation(
+        schema,
+        schema,
+        "",
+        &steps,
+        Some(instance),
+        target,
+        &mut path,
+        0,
+    ) {
+        return None;
+    }
+    let mut out: String = path
+        .iter()
+        .map(|s| format!("/{}", escape_segment(s)))
+        .collect();
+    out.push('/');
+    out.push_str(keyword);
+    Some(out)
+}
+
+static COMMITTED: LazyLock<FxHashMap<&'static str, OnceLock<Value>>> = LazyLock::new(|| {
+    schemas::SCHEMAS
+        .iter()
+        .map(|s| (s.name, OnceLock::new()))
+        .collect()
+});
+
+fn committed_value(name: &str) -> Option<&'static Value> {
+    let slot = COMMITTED.get(name)?;
+    Some(slot.get_or_init(|| schemas::find(name).map_or(Value::Null, |s| s.committed_value())))
+}
+
+/// Validates `instance` against the committed schema `name`, reporting each error with
+/// the reference's detail ([`SchemaError`]), sorted by `json_path` as the reference sorts
+/// them (a stable sort: errors at one location keep the validator's order).
+///
+/// ```
+/// use serde_json::json;
+/// use spec_kitty_events::conformance::validate::{SchemaPathItem, schema_errors};
+/// let errors = schema_errors("status_transition_payload", &json!({"wp_id": 5}));
+/// let wp = errors.iter().find(|e| e.json_path == "$.wp_id").unwrap();
+/// assert_eq!(wp.keyword, "type");
+/// assert_eq!(wp.keyword_value(), Some(&json!("string")));
+/// assert_eq!(wp.schema_path.last(), Some(&SchemaPathItem::Key("type".into())));
+/// assert!(errors.iter().any(|e| e.json_path == "$" && e.keyword == "required"));
+/// ```
+pub fn schema_errors(name: &str, instance: &Value) -> Vec<SchemaError> {
+    let (Some(validator), Some(spec)) = (compiled_schema(name), schemas::find(name)) else {
+        return unavailable(name);
+    };
+    if validator.is_valid(instance) {
+        return Vec::new();
+    }
+    let mut out: Vec<SchemaError> = validator
+        .iter_errors(instance)
+        .map(|e| {
+            let json_path = json_path_of(e.instance_path().as_str(), instance);
+            schema_error(&e, spec.name, json_path, || instance.clone())
+        })
+        .collect();
+    out.sort_by(|a, b| a.json_path.cmp(&b.json_path));
+    out
+}
+
+/// [`schema_errors`] reading a tree in place (no `serde_json` copy of the document): the
+/// same errors, the same order.
+///
+/// ```
+/// use spec_kitty_events::conformance::validate::schema_errors_tree;
+/// use spec_kitty_events::json::parse;
+/// let errors = schema_errors_tree("status_transition_payload", &parse(r#"{"wp_id": 5}"#).unwrap());
+/// assert!(errors.iter().any(|e| e.json_path == "$.wp_id" && e.keyword == "type"));
+/// ```
+pub fn schema_errors_tree(name: &str, instance: &Json<'_>) -> Vec<SchemaError> {
+    let (Some(validator), Some(spec)) = (compiled_tree_schema(name), schemas::find(name)) else {
+        return unavailable(name);
+    };
+    if validator.is_valid(instance) {
+        return Vec::new();
+    }
+    let mut out: Vec<SchemaError> = validator
+        .iter_errors(instance)
+        .map(|e| {
+            let json_path = json_path_in_tree(e.instance_path().as_str(), instance);
+            schema_error(&e, spec.name, json_path, || instance.to_value())
+        })
+        .collect();
+    out.sort_by(|a, b| a.json_path.cmp(&b.json_path));
+    out
+}
+
+fn unavailable(name: &str) -> Vec<SchemaError> {
+    vec![SchemaError {
+        json_path: "$".into(),
+        keyword: "schema_unavailable".into(),
+        message: format!("schema {name} is not available"),
+        schema: "",
+        keyword_location: String::new(),
+        schema_path: Vec::new(),
+    }]
+}
+
+/// One error in the reference's detail; `instance` is needed (as a `serde_json` value)
+/// only for errors of a custom keyword.
+fn schema_error(
+    e: &jsonschema::ValidationError<'_>,
+    schema_name: &'static str,
+    json_path: String,
+    instance: impl FnOnce() -> Value,
+) -> SchemaError {
+    let schema_path = match (e.kind(), committed_value(schema_name)) {
+        (jsonschema::error::ValidationErrorKind::Custom { .. }, Some(schema)) => {
+            custom_evaluation_path(
+                schema,
+                e.schema_path().as_str(),
+                e.instance_path().as_str(),
+                &instance(),
+            )
+            .map_or_else(
+                || schema_path_of(e.evaluation_path().as_str()),
+                |p| schema_path_of(&p),
+            )
+        }
+        _ => schema_path_of(e.evaluation_path().as_str()),
+    };
+    SchemaError {
+        json_path,
+        keyword: e.kind().keyword().to_owned(),
+        message: e.to_string(),
+        schema: schema_name,
+        keyword_location: e.schema_path().as_str().to_owned(),
+        schema_path,
+    }
+}
+
+static COMPILED_TREE: LazyLock<
+    FxHashMap<&'static str, OnceLock<Option<jsonschema::Validator<Tree>>>>,
+> = LazyLock::new(|| {
+    schemas::SCHEMAS
+        .iter()
+        .map(|s| (s.name, OnceLock::new()))
+        .collect()
+});
+
+/// The compiled committed schema called `name`, reading [`Json`] trees in place, with
+/// the reference's `pattern` semantics.
+pub fn compiled_tree_schema(name: &str) -> Option<&'static jsonschema::Validator<Tree>> {
+    let slot = COMPILED_TREE.get(name)?;
+    slot.get_or_init(|| {
+        let spec = schemas::find(name)?;
+        jsonschema::options_for::<Tree>()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .with_keyword("pattern", super::pyregex::pattern_keyword_for::<Tree>)
+            .build(&spec.committed_value())
+            .ok()
+    })
+    .as_ref()
+}
+
+/// The verdict of [`validate_event_detailed`], in the detail the reference reports: the
+/// cutover check, the model layer's field errors (with the offending input as a tree) and
+/// the schema layer's errors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailedResult {
+    /// The requested event type.
+    pub event_type: &'static str,
+    /// Whether the value was taken as a full envelope of the requested type (its payload
+    /// validated, the envelope checked against the cutover policy).
+    pub envelope: bool,
+    /// The cutover check's violation (envelopes and `Event` only).
+    pub cutover: Option<Violation>,
+    /// The model layer's errors, in the reference's order.
+    pub model_errors: Vec<FieldError>,
+    /// Schema-layer errors, sorted by `json_path`.
+    pub schema_errors: Vec<SchemaError>,
+}
+
+impl DetailedResult {
+    /// Whether neither layer objected.
+    pub fn valid(&self) -> bool {
+        self.cutover.is_none() && self.model_errors.is_empty() && self.schema_errors.is_empty()
+    }
+}
+
+/// [`validate_event_json`] in the reference's detail ([`DetailedResult`]): the same
+/// envelope detection, cutover check and both layers, the same verdict.
+///
+/// ```
+/// use spec_kitty_events::conformance::validate::validate_event_detailed;
+/// use spec_kitty_events::json::parse;
+/// let r = validate_event_detailed(&parse(r#"{"wp_id": ""}"#).unwrap(), "WPStatusChanged").unwrap();
+/// assert!(!r.valid() && !r.envelope);
+/// assert!(r.model_errors.iter().any(|e| e.path.to_string() == "wp_id" && e.kind == "string_too_short"));
+/// assert!(r.schema_errors.iter().any(|e| e.json_path == "$.wp_id" && e.keyword == "minLength"));
+/// ```
+pub fn validate_event_detailed(value: &Json<'_>, event_type: &str) -> Result<DetailedResult> {
+    let contract = registry::find(event_type).ok_or_else(|| Error::UnknownEventType {
+        event_type: event_type.to_owned(),
+        known: registry::known_event_types(),
+    })?;
+    let envelope = is_envelope_of(value, event_type);
+    let payload = match value.get("payload") {
+        Some(p) if envelope => p,
+        _ => value,
+    };
+    let cutover = if envelope || event_type == "Event" {
+        cutover_violation(value)
+    } else {
+        None
+    };
+    let model_errors = contract
+        .model
+        .validate_json(payload)
+        .err()
+        .unwrap_or_default();
+    Ok(DetailedResult {
+        event_type: contract.event_type,
+        envelope,
+        cutover,
+        model_errors,
+        schema_errors: schema_errors_tree(contract.schema, payload),
+    })
+}
+
 /// Both layers of `contract` on an envelope's payload, paths prefixed with `payload`.
 fn payload_violations(contract: &Contract, payload: &Json<'_>) -> Vec<Violation> {
     let mut out = model_violations(contract, payload, Layer::Model);
@@ -354,6 +832,173 @@ mod tests {
             if spec.committed_value() != serde_json::json!({}) {
                 assert!(compiled_schema(spec.name).is_some(), "{}", spec.name);
             }
+        }
+    }
+
+    #[test]
+    fn json_paths_follow_python_jsonschema() {
+        let doc = serde_json::json!({"a": [{"0": {"x-y": 1, "it's": 2}}], "b_1": {}});
+        assert_eq!(json_path_of("", &doc), "$");
+        assert_eq!(json_path_of("/a/0/0", &doc), "$.a[0]['0']");
+        assert_eq!(json_path_of("/a/0/0/x-y", &doc), "$.a[0]['0']['x-y']");
+        assert_eq!(json_path_of("/a/0/0/it's", &doc), r"$.a[0]['0']['it\'s']");
+        assert_eq!(json_path_of("/b_1/c~1d", &doc), "$.b_1['c/d']");
+        assert_eq!(json_path_of("/_x", &doc), "$['_x']");
+    }
+
+    #[test]
+    fn schema_paths_index_only_subschema_arrays() {
+        assert_eq!(
+            schema_path_of("/properties/0/anyOf/1/$ref/enum"),
+            vec![
+                SchemaPathItem::Key("properties".into()),
+                SchemaPathItem::Key("0".into()),
+                SchemaPathItem::Key("anyOf".into()),
+                SchemaPathItem::Index(1),
+                SchemaPathItem::Key("enum".into()),
+            ]
+        );
+        assert_eq!(
+            schema_path_of("/properties/if/if/then/required"),
+            vec![
+                SchemaPathItem::Key("properties".into()),
+                SchemaPathItem::Key("if".into()),
+                SchemaPathItem::Key("then".into()),
+                SchemaPathItem::Key("required".into()),
+            ]
+        );
+        assert!(schema_path_of("").is_empty());
+    }
+
+    #[test]
+    fn tree_and_value_schema_layers_agree() {
+        use serde_json::json;
+        let manifest = super::super::fixtures::Manifest::load(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        )
+        .unwrap();
+        let odd = [
+            json!(null),
+            json!(""),
+            json!("x"),
+            json!("5"),
+            json!(5),
+            json!(-1),
+            json!(1.5),
+            json!(1.0),
+            json!(true),
+            json!([]),
+            json!([1, "a"]),
+            json!({}),
+            json!({"k": [null]}),
+            serde_json::from_str::<Value>("123456789012345678901234567890").unwrap(),
+            json!(1e300),
+            json!("é\n"),
+            json!("3.0.0\n"),
+        ];
+        let (mut docs, mut errors) = (0, 0);
+        for entry in manifest.fixtures.iter().filter(|e| e.is_verdict()) {
+            let Some(contract) = registry::find(&entry.event_type) else {
+                continue;
+            };
+            let doc = manifest.load_json(entry).unwrap();
+            let mut variants = vec![doc.clone()];
+            if let Value::Object(m) = &doc {
+                for (i, key) in m.keys().enumerate() {
+                    let mut without = m.clone();
+                    without.remove(key);
+                    variants.push(Value::Object(without));
+                    for v in odd.iter().skip(i % 3).step_by(3) {
+                        let mut changed = m.clone();
+                        changed.insert(key.clone(), v.clone());
+                        variants.push(Value::Object(changed));
+                    }
+                }
+            }
+            for v in &variants {
+                let tree = Json::from_value(v);
+                let a = schema_errors(contract.schema, &tree.to_value());
+                let b = schema_errors_tree(contract.schema, &tree);
+                assert_eq!(a, b, "{} {v}", entry.id);
+                docs += 1;
+                errors += a.len();
+            }
+        }
+        assert!(docs > 3000 && errors > 3000, "{docs} {errors}");
+    }
+
+    #[test]
+    fn custom_keyword_errors_get_their_evaluation_path() {
+        // Observed with the reference's jsonschema: a `pattern` reached through a `$ref`.
+        let errors = schema_errors(
+            "decision_input_requested_payload",
+            &serde_json::json!({"actor": {"actor_type": "robot"}}),
+        );
+        let e = errors
+            .iter()
+            .find(|e| e.keyword == "pattern")
+            .expect("a pattern error");
+        assert_eq!(e.json_path, "$.actor.actor_type");
+        let steps: Vec<String> = e
+            .schema_path
+            .iter()
+            .map(|s| match s {
+                SchemaPathItem::Key(k) => k.clone(),
+                SchemaPathItem::Index(i) => i.to_string(),
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            ["properties", "actor", "properties", "actor_type", "pattern"]
+        );
+        assert_eq!(
+            e.keyword_value(),
+            Some(&serde_json::json!("^(human|llm|service)$"))
+        );
+    }
+
+    #[test]
+    fn detailed_results_agree_with_validate_event() {
+        let cases = [
+            (r#"{"wp_id": 5, "to_lane": "doing"}"#, "WPStatusChanged"),
+            (
+                r#"{"event_type": "WPStatusChanged", "schema_version": "2.0.0", "payload": {}}"#,
+                "WPStatusChanged",
+            ),
+            (r#"{}"#, "Event"),
+        ];
+        for (text, t) in cases {
+            let v = crate::json::parse(text).unwrap();
+            let plain = validate_event_json(&v, t).unwrap();
+            let detailed = validate_event_detailed(&v, t).unwrap();
+            assert_eq!(plain.valid, detailed.valid());
+            let model: Vec<Violation> = detailed
+                .cutover
+                .iter()
+                .cloned()
+                .chain(
+                    detailed
+                        .model_errors
+                        .iter()
+                        .map(|e| Violation::from_field_error(Layer::Model, e)),
+                )
+                .collect();
+            assert_eq!(plain.model_violations().cloned().collect::<Vec<_>>(), model);
+            let mut a: Vec<String> = plain
+                .schema_violations()
+                .map(|v| format!("{}:{}", v.path, v.kind))
+                .collect();
+            let mut b: Vec<String> = detailed
+                .schema_errors
+                .iter()
+                .map(|e| {
+                    let p = e.json_path.trim_start_matches('$').trim_start_matches('.');
+                    format!("{p}:{}", e.keyword)
+                })
+                .collect();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "{text}");
         }
     }
 

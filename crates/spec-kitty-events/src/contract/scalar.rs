@@ -211,12 +211,20 @@ pub fn lax_bool(v: &Json<'_>, strict: bool) -> Result<bool, FieldError> {
         _ if strict => Err(type_err()),
         Json::Int(0) => Ok(false),
         Json::Int(1) => Ok(true),
-        Json::Int(_) | Json::BigInt(_) => Err(parse_err()),
+        Json::Int(_) => Err(parse_err()),
+        // Beyond 64 bits an integer is not read as one at all.
+        Json::BigInt(_) => Err(type_err()),
         Json::Float(f) if *f == 0.0 => Ok(false),
         Json::Float(f) if *f == 1.0 => Ok(true),
-        // A float reaches the integer rule only when it is a whole number; anything
-        // else is not a boolean at all.
-        Json::Float(f) if !f.is_finite() || f.fract() != 0.0 => Err(type_err()),
+        // A float reaches the integer rule only when it is a whole number within 64
+        // bits; anything else is not a boolean at all.
+        Json::Float(f)
+            if !f.is_finite()
+                || f.fract() != 0.0
+                || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(f) =>
+        {
+            Err(type_err())
+        }
         Json::Float(_) => Err(parse_err()),
         Json::Str(s) => str_as_bool(s).ok_or_else(parse_err),
         _ => Err(type_err()),
@@ -333,6 +341,14 @@ mod tests {
         assert_eq!(kind(json!(2)), "bool_parsing");
         assert_eq!(kind(json!("maybe")), "bool_parsing");
         assert_eq!(kind(json!([])), "bool_type");
+        // Observed with pydantic 2.14: past 64 bits, integers and whole floats are not
+        // read as integers.
+        let big: Value = serde_json::from_str("9223372036854775808").unwrap();
+        assert_eq!(kind(big), "bool_type");
+        assert_eq!(kind(json!(9_223_372_036_854_775_807_i64)), "bool_parsing");
+        assert_eq!(kind(json!(9.2e18)), "bool_parsing");
+        assert_eq!(kind(json!(9.3e18)), "bool_type");
+        assert_eq!(kind(json!(-5.0)), "bool_parsing");
     }
 
     #[test]
