@@ -40,6 +40,14 @@ fn child_command(child_test: &str, role: &str, location: &str) -> Command {
     cmd
 }
 
+/// What follows a child's `TAG ` marker on a line of its output. The marker may follow
+/// other text: the test harness prints `test <name> ... ` before the test's first line.
+fn marker<'l>(line: &'l str, tag: &str) -> Option<&'l str> {
+    line.split_once(&format!("{tag} "))
+        .filter(|(before, _)| before.is_empty() || before.ends_with(' '))
+        .map(|(_, rest)| rest)
+}
+
 /// In a child process started by this module: runs the requested writer with the store
 /// `open` gives for the location, then returns; otherwise returns at once.
 pub fn child_main<S, F>(open: F)
@@ -302,9 +310,9 @@ where
         let mut acked: Vec<usize> = Vec::new();
         let mut begun: Vec<usize> = Vec::new();
         let note = |line: String, acked: &mut Vec<usize>, begun: &mut Vec<usize>| {
-            if let Some(b) = line.strip_prefix("ACK ") {
+            if let Some(b) = marker(&line, "ACK") {
                 acked.push(b.trim().parse().expect("batch number"));
-            } else if let Some(b) = line.strip_prefix("BEGIN ") {
+            } else if let Some(b) = marker(&line, "BEGIN") {
                 begun.push(b.trim().parse().expect("batch number"));
             }
         };
@@ -486,16 +494,16 @@ where
                 panic!("round {round}: checkpoint writer ended early");
             };
             let line = line.expect("read");
-            acked += usize::from(line.starts_with("ACK "));
-            begun += usize::from(line.starts_with("BEGIN "));
+            acked += usize::from(marker(&line, "ACK").is_some());
+            begun += usize::from(marker(&line, "BEGIN").is_some());
         }
         std::thread::sleep(Duration::from_micros(splitmix(&mut rng) % 8000));
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
         for line in lines {
             let line = line.expect("read");
-            acked += usize::from(line.starts_with("ACK "));
-            begun += usize::from(line.starts_with("BEGIN "));
+            acked += usize::from(marker(&line, "ACK").is_some());
+            begun += usize::from(marker(&line, "BEGIN").is_some());
         }
         if begun > acked {
             report.killed_in_flight += 1;
