@@ -86,14 +86,16 @@ impl ProjectionVisitor for Fold<'_, '_> {
     type Output = ();
     fn visit<P: Projection>(self, projection: P) {
         let items = prepare::<P>(self.events);
-        self.group.throughput(Throughput::Elements(self.events.len() as u64));
-        self.group.bench_function(format!("{}/fold", self.kind.name()), |b| {
-            b.iter_batched(
-                || (projection.clone(), items.clone()),
-                |(p, items)| black_box(replay_all(p, items).map(|_| ())),
-                BatchSize::LargeInput,
-            )
-        });
+        self.group
+            .throughput(Throughput::Elements(self.events.len() as u64));
+        self.group
+            .bench_function(format!("{}/fold", self.kind.name()), |b| {
+                b.iter_batched(
+                    || (projection.clone(), items.clone()),
+                    |(p, items)| black_box(replay_all(p, items).map(|_| ())),
+                    BatchSize::LargeInput,
+                )
+            });
     }
 }
 

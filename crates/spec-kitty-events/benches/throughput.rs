@@ -25,9 +25,9 @@ mod reducer_streams;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
 use spec_kitty_events::Event;
-use spec_kitty_events::envelope::EventRef;
 use spec_kitty_events::conformance::validate_event;
 use spec_kitty_events::domain::status::reduce_status_events;
+use spec_kitty_events::envelope::EventRef;
 use std::hint::black_box;
 
 struct Inputs {

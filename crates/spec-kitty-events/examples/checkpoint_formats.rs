@@ -6,16 +6,16 @@
 //! cargo run --release -p spec-kitty-events --example checkpoint_formats -- 1m
 //! ```
 
-#[allow(missing_docs, clippy::unwrap_used, dead_code)]
+#[allow(missing_docs, clippy::unwrap_used)]
 #[path = "../benches/corpus/mod.rs"]
 mod corpus;
-#[allow(missing_docs, clippy::unwrap_used, dead_code)]
+#[allow(missing_docs, clippy::unwrap_used)]
 #[path = "../tests/decision_support/mod.rs"]
 mod decision_support;
-#[allow(missing_docs, clippy::unwrap_used, dead_code)]
+#[allow(missing_docs, clippy::unwrap_used)]
 #[path = "../tests/mission_support/mod.rs"]
 mod mission_support;
-#[allow(missing_docs, clippy::unwrap_used, dead_code)]
+#[allow(missing_docs, clippy::unwrap_used)]
 #[path = "../tests/reducer_streams/mod.rs"]
 mod reducer_streams;
 

@@ -237,6 +237,9 @@ pub struct StoreSummary {
 /// store from `fresh`, with a checkpointed replay (`replay_store_json`) after every chunk:
 /// each must equal the full replay of the stored events and the reference's reduction of
 /// them. Panics with the first disagreements.
+/// One checkpointed replay: ours, the full replay of what is stored, the stored events.
+type Run = (Result<Value, Error>, Result<Value, Error>, Vec<Value>);
+
 pub fn store_chunks<S, F>(mut fresh: F, streams: usize, seed: u64) -> StoreSummary
 where
     S: spec_kitty_events::EventStore + spec_kitty_events::CheckpointStore + Send,
@@ -248,8 +251,7 @@ where
     let mut total = StoreSummary::default();
     for (vi, v) in variants().iter().enumerate() {
         let mut r = Rng(seed ^ (vi as u64) << 32);
-        // Per replay: ours, the full replay of what is stored, the stored events.
-        let mut runs: Vec<(Result<Value, Error>, Result<Value, Error>, Vec<Value>)> = Vec::new();
+        let mut runs: Vec<Run> = Vec::new();
         for i in 0..streams {
             let raw = stream(v.kind, r.next_u64(), i % 2 == 0);
             let ends = chunk_ends(&mut r, raw.len());
