@@ -54,7 +54,7 @@ impl Source {
     /// unparsed (see [`records::process_lazy`]).
     pub fn process_lazy<T: Send>(
         self,
-        lazy: &str,
+        lazy: spec_kitty_events::json::LazyMember<'_>,
         progress: &(dyn Fn(u64) + Sync),
         work: &(dyn Fn(Record<'_>) -> T + Sync),
         sink: &mut dyn FnMut(T) -> bool,

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use spec_kitty_events::Error;
+use spec_kitty_events::json::LazyMember;
 use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy, replay_all};
 use spec_kitty_events::records::Record;
 use spec_kitty_events::replay::{
@@ -108,9 +109,12 @@ impl ProjectionVisitor for FileReplay<'_> {
             let bar = progress::for_bytes(source.len, "reading");
             let name = std::sync::Arc::clone(&source.name);
             let out = &mut *self.out;
-            // Payloads are parsed only for the events the reducer reads.
+            // Payloads are parsed only for the events the reducer reads: at once when the
+            // event type comes first (as it does in what the reference writes), later
+            // otherwise.
+            let needed = |event_type: &str| P::needs_payload(event_type);
             source.process_lazy(
-                "payload",
+                LazyMember::new("payload").eager_if("event_type", &needed),
                 &|n| bar.set_position(n),
                 &prepare_record::<P>,
                 &mut |(line, outcome)| {

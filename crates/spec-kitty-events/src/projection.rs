@@ -191,7 +191,9 @@ pub fn prepare_stored<P: Projection>(
         .with_min_len(64)
         .map(|(position, body)| {
             // The payload stays text unless `P` reads it.
-            let (tree, raw) = crate::json::parse_lazy(body, "payload")
+            let needed = |event_type: &str| P::needs_payload(event_type);
+            let lazy = json::LazyMember::new("payload").eager_if("event_type", &needed);
+            let (tree, raw) = json::parse_lazy_with(body, lazy)
                 .map_err(|e| Error::Storage(format!("stored event {position} is not JSON: {e}")))?;
             prepare_lazy::<P>(&tree, raw).map_err(|errors| {
                 Error::Storage(format!(

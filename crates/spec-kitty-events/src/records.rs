@@ -41,7 +41,8 @@ pub struct Record<'a> {
     /// The parsed record, or why it is not JSON (`invalid JSON: …`).
     pub value: Result<Json<'a>, String>,
     /// With [`process_lazy`], the unparsed text of the lazy member (see
-    /// [`json::parse_lazy`]); `value` then holds an empty object in its place.
+    /// [`json::parse_lazy_with`]) when it was left as text; `value` then holds an empty
+    /// object in its place.
     pub lazy: Option<&'a str>,
 }
 
@@ -63,11 +64,11 @@ pub fn process<R: Read, T: Send>(
 
 /// [`process`], leaving one top-level member of each JSON Lines record unparsed (an
 /// envelope's `payload`, for readers that look at most payloads only when they need to):
-/// see [`json::parse_lazy`]. Records of a JSON array or single-object document are parsed
+/// see [`json::LazyMember`]. Records of a JSON array or single-object document are parsed
 /// whole.
 pub fn process_lazy<R: Read, T: Send>(
     reader: R,
-    lazy: &str,
+    lazy: json::LazyMember<'_>,
     progress: &(dyn Fn(u64) + Sync),
     work: &(dyn Fn(Record<'_>) -> T + Sync),
     sink: &mut dyn FnMut(T) -> bool,
@@ -77,7 +78,7 @@ pub fn process_lazy<R: Read, T: Send>(
 
 fn process_inner<R: Read, T: Send>(
     mut reader: R,
-    lazy: Option<&str>,
+    lazy: Option<json::LazyMember<'_>>,
     progress: &(dyn Fn(u64) + Sync),
     work: &(dyn Fn(Record<'_>) -> T + Sync),
     sink: &mut dyn FnMut(T) -> bool,
@@ -173,7 +174,7 @@ fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize) -> io::Result<u
 fn lines<T: Send>(
     block: &[u8],
     line_no: &mut usize,
-    lazy: Option<&str>,
+    lazy: Option<json::LazyMember<'_>>,
     work: &(dyn Fn(Record<'_>) -> T + Sync),
     sink: &mut dyn FnMut(T) -> bool,
     results: &mut Vec<T>,

@@ -31,7 +31,10 @@ use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 
 pub use de::JsonDeserializer;
-pub use parse::{MAX_DEPTH, ParseError, parse, parse_bytes, parse_lazy, parse_lazy_bytes};
+pub use parse::{
+    LazyMember, MAX_DEPTH, ParseError, parse, parse_bytes, parse_lazy, parse_lazy_bytes,
+    parse_lazy_with,
+};
 pub(crate) use render::write_json_str;
 
 /// The entries of a JSON object, in order, keys unique.

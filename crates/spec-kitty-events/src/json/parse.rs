@@ -92,6 +92,81 @@ pub fn parse_lazy<'a>(
     text: &'a str,
     lazy: &str,
 ) -> Result<(Json<'a>, Option<&'a str>), ParseError> {
+    parse_lazy_with(text, LazyMember::new(lazy))
+}
+
+/// Which top-level member [`parse_lazy_with`] leaves unparsed, and when it parses it all
+/// the same: a reader that needs the member for some records only (a reducer reads the
+/// payloads of its own event types) says so through a selector, a member read before it
+/// (`event_type`), so that a record it needs is read in one pass instead of a check now
+/// and a parse later.
+#[derive(Clone, Copy)]
+pub struct LazyMember<'p> {
+    key: &'p str,
+    eager_if: Option<(&'p str, &'p (dyn Fn(&str) -> bool + Sync))>,
+}
+
+impl std::fmt::Debug for LazyMember<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LazyMember")
+            .field("key", &self.key)
+            .field("selector", &self.eager_if.map(|(s, _)| s))
+            .finish()
+    }
+}
+
+impl<'p> LazyMember<'p> {
+    /// The member `key`, always left unparsed when it is an object.
+    pub fn new(key: &'p str) -> Self {
+        LazyMember {
+            key,
+            eager_if: None,
+        }
+    }
+
+    /// Parses the member as usual when the object's member `selector`, met before it, is
+    /// a string for which `eager` returns `true`. Whether the member was parsed or left as
+    /// text changes nothing else: the tree and the text say the same.
+    ///
+    /// ```
+    /// use spec_kitty_events::json::{LazyMember, parse, parse_lazy_with};
+    /// let wanted = |t: &str| t == "A";
+    /// let lazy = LazyMember::new("payload").eager_if("event_type", &wanted);
+    /// let (tree, raw) = parse_lazy_with(r#"{"event_type": "A", "payload": {"x": 1}}"#, lazy).unwrap();
+    /// assert_eq!((tree.get("payload"), raw), (parse(r#"{"x": 1}"#).ok().as_ref(), None));
+    /// let (_, raw) = parse_lazy_with(r#"{"event_type": "B", "payload": {"x": 1}}"#, lazy).unwrap();
+    /// assert_eq!(raw, Some(r#"{"x": 1}"#));
+    /// ```
+    pub fn eager_if(self, selector: &'p str, eager: &'p (dyn Fn(&str) -> bool + Sync)) -> Self {
+        LazyMember {
+            eager_if: Some((selector, eager)),
+            ..self
+        }
+    }
+
+    /// The member left unparsed.
+    pub fn key(&self) -> &'p str {
+        self.key
+    }
+
+    /// Whether the member is parsed all the same, given the members read before it.
+    fn eager(&self, before: &[(Cow<'_, str>, Json<'_>)]) -> bool {
+        let Some((selector, eager)) = self.eager_if else {
+            return false;
+        };
+        before
+            .iter()
+            .rev()
+            .find(|(k, _)| k == selector)
+            .is_some_and(|(_, v)| matches!(v, Json::Str(s) if eager(s)))
+    }
+}
+
+/// [`parse_lazy`], with the lazy member described by a [`LazyMember`].
+pub fn parse_lazy_with<'a>(
+    text: &'a str,
+    lazy: LazyMember<'_>,
+) -> Result<(Json<'a>, Option<&'a str>), ParseError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
@@ -114,13 +189,13 @@ pub fn parse_lazy<'a>(
         .map_err(|offset| error_at(text.as_bytes(), offset))
 }
 
-/// [`parse_lazy`] on bytes, after checking that they are UTF-8.
+/// [`parse_lazy_with`] on bytes, after checking that they are UTF-8.
 pub fn parse_lazy_bytes<'a>(
     bytes: &'a [u8],
-    lazy: &str,
+    lazy: LazyMember<'_>,
 ) -> Result<(Json<'a>, Option<&'a str>), ParseError> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => parse_lazy(text, lazy),
+        Ok(text) => parse_lazy_with(text, lazy),
         Err(e) => Err(error_at(bytes, e.valid_up_to())),
     }
 }
@@ -198,7 +273,11 @@ impl<'a> Parser<'a> {
 
     /// A top-level object whose member `lazy`, when an object, is skipped and recorded;
     /// anything else is an ordinary value.
-    fn lazy_document(&mut self, lazy: &str, raw: &mut Option<&'a str>) -> Step<Json<'a>> {
+    fn lazy_document(
+        &mut self,
+        lazy: LazyMember<'_>,
+        raw: &mut Option<&'a str>,
+    ) -> Step<Json<'a>> {
         self.skip_ws();
         if self.peek() != Some(b'{') {
             return self.value();
@@ -206,7 +285,7 @@ impl<'a> Parser<'a> {
         self.enter()?;
         self.pos += 1;
         let start = self.entries.len();
-        let mut index: Option<FxHashMap<Cow<'a, str>, usize>> = None;
+        let mut index = Keys::default();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -223,19 +302,23 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
                 self.skip_ws();
-                let value = if key == lazy && self.peek() == Some(b'{') {
+                let is_lazy = key == lazy.key;
+                let value = if is_lazy
+                    && self.peek() == Some(b'{')
+                    && !lazy.eager(&self.entries[start..])
+                {
                     let from = self.pos;
                     self.skip_value()?;
                     // A repeated key: the last one counts, as for any member.
                     *raw = Some(&self.text[from..self.pos]);
                     Json::Object(Vec::new())
                 } else {
-                    if key == lazy {
+                    if is_lazy {
                         *raw = None;
                     }
                     self.value()?
                 };
-                insert(&mut self.entries, start, &mut index, key, value);
+                index.insert(&mut self.entries, start, key, value);
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -388,7 +471,7 @@ impl<'a> Parser<'a> {
         self.enter()?;
         self.pos += 1;
         let start = self.entries.len();
-        let mut index: Option<FxHashMap<Cow<'a, str>, usize>> = None;
+        let mut index = Keys::default();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -405,7 +488,7 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
                 let value = self.value()?;
-                insert(&mut self.entries, start, &mut index, key, value);
+                index.insert(&mut self.entries, start, key, value);
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -576,36 +659,64 @@ impl<'a> Parser<'a> {
 
 /// Adds an entry to the object whose entries start at `start`, as a Python `dict` does: a
 /// repeated key keeps its position and takes the new value.
-fn insert<'a>(
-    entries: &mut Object<'a>,
-    start: usize,
-    index: &mut Option<FxHashMap<Cow<'a, str>, usize>>,
-    key: Cow<'a, str>,
-    value: Json<'a>,
-) {
-    if let Some(map) = index {
-        match map.get(&key) {
-            Some(&i) => entries[i].1 = value,
-            None => {
-                map.insert(key.clone(), entries.len());
-                entries.push((key, value));
-            }
-        }
-        return;
-    }
-    if let Some(slot) = entries[start..].iter_mut().find(|(k, _)| *k == key) {
-        slot.1 = value;
-        return;
-    }
-    entries.push((key, value));
-    if entries.len() - start > INDEX_AT {
-        *index = Some(
-            entries[start..]
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), start + i))
-                .collect(),
+/// The keys of the object being read, to find a repeated one (the last value counts, as
+/// in Python): a 64-bit summary of the keys met (length and end bytes), so that the
+/// common case — a key not met before — costs one test, then a scan of the entries, or a
+/// hash index once the object is large.
+#[derive(Default)]
+struct Keys<'a> {
+    summary: u64,
+    index: Option<FxHashMap<Cow<'a, str>, usize>>,
+}
+
+impl<'a> Keys<'a> {
+    fn bit(key: &str) -> u64 {
+        let b = key.as_bytes();
+        let (first, last) = (
+            b.first().copied().unwrap_or(0),
+            b.last().copied().unwrap_or(0),
         );
+        let h = (b.len() as u64)
+            .wrapping_mul(0x9E37_79B9)
+            .wrapping_add(u64::from(first) * 31 + u64::from(last));
+        1 << (h % 64)
+    }
+
+    fn insert(
+        &mut self,
+        entries: &mut Object<'a>,
+        start: usize,
+        key: Cow<'a, str>,
+        value: Json<'a>,
+    ) {
+        if let Some(map) = &mut self.index {
+            match map.get(&key) {
+                Some(&i) => entries[i].1 = value,
+                None => {
+                    map.insert(key.clone(), entries.len());
+                    entries.push((key, value));
+                }
+            }
+            return;
+        }
+        let bit = Self::bit(&key);
+        if self.summary & bit != 0
+            && let Some(slot) = entries[start..].iter_mut().find(|(k, _)| *k == key)
+        {
+            slot.1 = value;
+            return;
+        }
+        self.summary |= bit;
+        entries.push((key, value));
+        if entries.len() - start > INDEX_AT {
+            self.index = Some(
+                entries[start..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), start + i))
+                    .collect(),
+            );
+        }
     }
 }
 
