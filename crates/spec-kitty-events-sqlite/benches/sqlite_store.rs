@@ -24,9 +24,15 @@ fn bare_connection(path: PathBuf) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(&path).expect("open raw");
     conn.pragma_update(None, "synchronous", "FULL")
         .expect("sync");
-    let cache = -i64::from(SqliteOptions::default().cache_kib);
-    conn.pragma_update(None, "cache_size", cache)
+    let defaults = SqliteOptions::default();
+    conn.pragma_update(None, "cache_size", -i64::from(defaults.cache_kib))
         .expect("cache");
+    conn.pragma_update(
+        None,
+        "wal_autocheckpoint",
+        i64::from(defaults.wal_autocheckpoint_pages),
+    )
+    .expect("autocheckpoint");
     conn
 }
 
