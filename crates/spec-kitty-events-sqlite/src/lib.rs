@@ -208,7 +208,7 @@ impl SqliteStore {
             "wal_autocheckpoint",
             i64::from(options.wal_autocheckpoint_pages),
         )
-            .map_err(storage)?;
+        .map_err(storage)?;
         let mut store = SqliteStore {
             conn,
             path,

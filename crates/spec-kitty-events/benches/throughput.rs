@@ -99,7 +99,7 @@ fn benches(c: &mut Criterion) {
             let mut ok = 0usize;
             spec_kitty_events::records::process_lazy(
                 black_box(text.as_bytes()),
-                "payload",
+                spec_kitty_events::json::LazyMember::new("payload"),
                 &|_| {},
                 &|rec| {
                     rec.value

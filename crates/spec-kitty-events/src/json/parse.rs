@@ -273,11 +273,7 @@ impl<'a> Parser<'a> {
 
     /// A top-level object whose member `lazy`, when an object, is skipped and recorded;
     /// anything else is an ordinary value.
-    fn lazy_document(
-        &mut self,
-        lazy: LazyMember<'_>,
-        raw: &mut Option<&'a str>,
-    ) -> Step<Json<'a>> {
+    fn lazy_document(&mut self, lazy: LazyMember<'_>, raw: &mut Option<&'a str>) -> Step<Json<'a>> {
         self.skip_ws();
         if self.peek() != Some(b'{') {
             return self.value();
