@@ -46,7 +46,7 @@ fn lazy_agrees(bytes: &[u8], whole: &Result<Json<'_>, json::ParseError>) {
     // Parsed at once for some event types: the tree, with the text (if any) parsed back
     // into its place, is the whole record; a payload met after a wanted `event_type`
     // string is never left as text.
-    let wanted = |t: &str| t.len() % 2 == 0;
+    let wanted = |t: &str| t.len().is_multiple_of(2);
     let eager = json::LazyMember::new("payload").eager_if("event_type", &wanted);
     match (whole, json::parse_lazy_bytes(bytes, eager)) {
         (Ok(full), Ok((mut tree, raw))) => {

@@ -32,7 +32,7 @@ use std::borrow::Cow;
 
 pub use de::JsonDeserializer;
 pub use parse::{
-    LazyMember, MAX_DEPTH, ParseError, parse, parse_bytes, parse_lazy, parse_lazy_bytes,
+    LazyMember, MAX_DEPTH, ParseError, Wanted, parse, parse_bytes, parse_lazy, parse_lazy_bytes,
     parse_lazy_with,
 };
 pub(crate) use render::write_json_str;

@@ -95,6 +95,9 @@ pub fn parse_lazy<'a>(
     parse_lazy_with(text, LazyMember::new(lazy))
 }
 
+/// Says, from a selector's value, whether a lazy member is wanted at once.
+pub type Wanted = dyn Fn(&str) -> bool + Sync;
+
 /// Which top-level member [`parse_lazy_with`] leaves unparsed, and when it parses it all
 /// the same: a reader that needs the member for some records only (a reducer reads the
 /// payloads of its own event types) says so through a selector, a member read before it
@@ -103,7 +106,7 @@ pub fn parse_lazy<'a>(
 #[derive(Clone, Copy)]
 pub struct LazyMember<'p> {
     key: &'p str,
-    eager_if: Option<(&'p str, &'p (dyn Fn(&str) -> bool + Sync))>,
+    eager_if: Option<(&'p str, &'p Wanted)>,
 }
 
 impl std::fmt::Debug for LazyMember<'_> {
@@ -137,7 +140,7 @@ impl<'p> LazyMember<'p> {
     /// let (_, raw) = parse_lazy_with(r#"{"event_type": "B", "payload": {"x": 1}}"#, lazy).unwrap();
     /// assert_eq!(raw, Some(r#"{"x": 1}"#));
     /// ```
-    pub fn eager_if(self, selector: &'p str, eager: &'p (dyn Fn(&str) -> bool + Sync)) -> Self {
+    pub fn eager_if(self, selector: &'p str, eager: &'p Wanted) -> Self {
         LazyMember {
             eager_if: Some((selector, eager)),
             ..self
