@@ -7,8 +7,8 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use spec_kitty_events::Error;
 use spec_kitty_events::conformance::registry;
 use spec_kitty_events::conformance::validate::{Layer, Violation, check_record};
-use spec_kitty_events::envelope::EventRef;
-use spec_kitty_events::projection::{Prepared, Projection, prepare_ref, replay_all};
+use spec_kitty_events::json::LazyMember;
+use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy, replay_all};
 use spec_kitty_events::records::{self, Record};
 use spec_kitty_events::replay::{ProjectionVisitor, with_projection};
 use std::io;
@@ -44,6 +44,21 @@ impl Input<'_> {
         match self {
             Input::Path(p) => records::process(std::fs::File::open(p)?, &|_| {}, work, sink),
             Input::Bytes(b) => records::process(*b, &|_| {}, work, sink),
+        }
+    }
+
+    /// Runs `records::process_lazy` over the source.
+    fn process_lazy<T: Send>(
+        &self,
+        lazy: LazyMember<'_>,
+        work: &(dyn Fn(Record<'_>) -> T + Sync),
+        sink: &mut dyn FnMut(T) -> bool,
+    ) -> io::Result<()> {
+        match self {
+            Input::Path(p) => {
+                records::process_lazy(std::fs::File::open(p)?, lazy, &|_| {}, work, sink)
+            }
+            Input::Bytes(b) => records::process_lazy(*b, lazy, &|_| {}, work, sink),
         }
     }
 }
@@ -201,13 +216,12 @@ type Outcome<I> = (usize, Result<Option<Prepared<I>>, Vec<Violation>>);
 fn prepare_record<P: Projection>(rec: Record<'_>) -> Outcome<P::Item> {
     let outcome = match &rec.value {
         Err(message) => Err(vec![syntax_violation(message.clone())]),
-        Ok(v) => match EventRef::from_json(v) {
-            Ok(e) => Ok(prepare_ref::<P>(&e)),
-            Err(errors) => Err(errors
+        Ok(v) => prepare_lazy::<P>(v, rec.lazy).map_err(|errors| {
+            errors
                 .iter()
                 .map(|fe| Violation::from_field_error(Layer::Envelope, fe))
-                .collect()),
-        },
+                .collect()
+        }),
     };
     (rec.line, outcome)
 }
@@ -233,7 +247,11 @@ impl<'py> ProjectionVisitor for ReplayInput<'_, 'py> {
                 let mut items: Vec<Prepared<P::Item>> = Vec::new();
                 let mut events = 0usize;
                 let mut rejected = Vec::new();
-                input.process(&prepare_record::<P>, &mut |(line, outcome)| {
+                // As the command line reads logs: a payload is parsed only for the
+                // event types the reducer reads.
+                let needed = |event_type: &str| P::needs_payload(event_type);
+                let lazy = LazyMember::new("payload").eager_if("event_type", &needed);
+                input.process_lazy(lazy, &prepare_record::<P>, &mut |(line, outcome)| {
                     match outcome {
                         Ok(item) => {
                             events += 1;
