@@ -371,6 +371,7 @@ struct Done {
     state: Result<(), Error>,
     replayed: Replayed,
     position: u64,
+    saved: bool,
 }
 
 impl ProjectionVisitor for StoreReplay<'_> {
@@ -393,6 +394,7 @@ impl ProjectionVisitor for StoreReplay<'_> {
             state,
             replayed: r.replayed,
             position: r.position,
+            saved: r.saved,
         })
     }
 }
@@ -414,8 +416,9 @@ fn events(n: u64) -> String {
     format!("{} event{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
-/// The summary of a checkpointed replay, as `log replay` prints it.
-pub fn describe(replayed: &Replayed, position: u64) -> String {
+/// The summary of a checkpointed replay, as `log replay` prints it; `saved` says whether
+/// the replay wrote a new checkpoint.
+pub fn describe(replayed: &Replayed, position: u64, saved: bool) -> String {
     match replayed {
         Replayed::Folded {
             checkpoint,
@@ -428,11 +431,16 @@ pub fn describe(replayed: &Replayed, position: u64) -> String {
             checkpoint,
             events: n,
         } => format!(
-            "folded {} new {} onto the checkpoint at position {} (now at position {})",
+            "folded {} new {} onto the checkpoint at position {} (now at position {}{})",
             thousands(*n),
             if *n == 1 { "event" } else { "events" },
             thousands(*checkpoint),
-            thousands(position)
+            thousands(position),
+            if saved {
+                ""
+            } else {
+                "; the checkpoint is kept until more events are new"
+            }
         ),
         Replayed::Full { events: n, reason } => {
             let why = match reason {
@@ -486,7 +494,11 @@ pub fn replay(
     match done.state {
         Ok(()) => {
             if format == Format::Human {
-                writeln!(out.err(), "{}", describe(&done.replayed, done.position))?;
+                writeln!(
+                    out.err(),
+                    "{}",
+                    describe(&done.replayed, done.position, done.saved)
+                )?;
             }
             Ok(Outcome::Printed { rejected: 0 })
         }
@@ -662,8 +674,13 @@ mod tests {
             events: 5_000,
         };
         assert_eq!(
-            describe(&folded, 100_000),
+            describe(&folded, 100_000, true),
             "folded 5,000 new events onto the checkpoint at position 95,000 (now at position 100,000)"
+        );
+        assert_eq!(
+            describe(&folded, 100_000, false),
+            "folded 5,000 new events onto the checkpoint at position 95,000 (now at position \
+             100,000; the checkpoint is kept until more events are new)"
         );
         let late = Replayed::Full {
             events: 100_000,
@@ -673,7 +690,7 @@ mod tests {
             },
         };
         assert_eq!(
-            describe(&late, 100_000),
+            describe(&late, 100_000, true),
             "full replay of 100,000 events: 12 events sorted before the checkpoint at position 95,000"
         );
         let one = Replayed::Full {
@@ -681,7 +698,7 @@ mod tests {
             reason: FullReason::OtherVersion("0.0.1+checkpoint.1".into()),
         };
         assert_eq!(
-            describe(&one, 1),
+            describe(&one, 1, true),
             "full replay of 1 event: the checkpoint was written by version 0.0.1+checkpoint.1"
         );
     }

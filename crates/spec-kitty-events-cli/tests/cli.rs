@@ -711,37 +711,44 @@ fn exercise_checkpoints(store: &str, dir: &Path) {
         said(&replay(&[])),
         "full replay of 1,200 events: no checkpoint yet"
     );
+    // Fewer new events than an eighth of the checkpoint's: folded, the checkpoint kept.
     append("b.jsonl", &status_lines(1200, 1300, |k| k as u64 / 10 + 1));
+    let kept = "folded 100 new events onto the checkpoint at position 1,200 (now at position \
+                1,300; the checkpoint is kept until more events are new)";
+    assert_eq!(said(&replay(&[])), kept);
+    assert_eq!(said(&replay(&[])), kept);
+    // An eighth: folded and rewritten.
+    append("b2.jsonl", &status_lines(1300, 1350, |k| k as u64 / 10 + 1));
     assert_eq!(
         said(&replay(&[])),
-        "folded 100 new events onto the checkpoint at position 1,200 (now at position 1,300)"
+        "folded 150 new events onto the checkpoint at position 1,200 (now at position 1,350)"
     );
     assert_eq!(
         said(&replay(&[])),
-        "no new events since the checkpoint at position 1,300"
+        "no new events since the checkpoint at position 1,350"
     );
-    append("c.jsonl", &status_lines(1300, 1310, |k| k as u64 / 10 + 1));
+    append("c.jsonl", &status_lines(1350, 1360, |k| k as u64 / 10 + 1));
     let json = replay(&["--format", "json"]);
     assert!(json.stderr.is_empty(), "JSON output says nothing else");
     assert_eq!(String::from_utf8_lossy(&json.stdout).lines().count(), 1);
     let state: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(state, full_state());
-    assert_eq!(state["event_count"], 1310);
+    assert_eq!(state["event_count"], 1360);
     // Events far below the folded clocks: a full replay, which says why.
-    append("late.jsonl", &status_lines(1310, 1312, |_| 2));
+    append("late.jsonl", &status_lines(1360, 1362, |_| 2));
     assert_eq!(
         said(&replay(&[])),
-        "full replay of 1,312 events: 2 events sorted before the checkpoint at position 1,310"
+        "full replay of 1,362 events: 2 events sorted before the checkpoint at position 1,350"
     );
     let state: Value = serde_json::from_slice(&replay(&["--format", "json"]).stdout).unwrap();
     assert_eq!(state, full_state());
     assert_eq!(
         said(&replay(&["--full"])),
-        "full replay of 1,312 events: --full"
+        "full replay of 1,362 events: --full"
     );
     // One aggregate: a checkpoint of its own.
     let agg = replay(&["--aggregate", "mission/m/WP0007"]);
-    assert_eq!(said(&agg), "full replay of 27 events: no checkpoint yet");
+    assert_eq!(said(&agg), "full replay of 28 events: no checkpoint yet");
     let listed = json_lines(&log_cmd(store, &["checkpoints", "--format", "json"]));
     assert_eq!(listed.len(), 2);
     assert_eq!(
@@ -750,10 +757,10 @@ fn exercise_checkpoints(store: &str, dir: &Path) {
             &listed[0]["aggregate"],
             &listed[0]["position"]
         ),
-        (&json!("status"), &Value::Null, &json!(1312))
+        (&json!("status"), &Value::Null, &json!(1362))
     );
     assert_eq!(listed[1]["aggregate"], "mission/m/WP0007");
-    assert_eq!(listed[1]["position"], 1308);
+    assert_eq!(listed[1]["position"], 1358);
     assert!(
         listed
             .iter()
@@ -762,7 +769,7 @@ fn exercise_checkpoints(store: &str, dir: &Path) {
     let human = log_cmd(store, &["checkpoints"]);
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
-        text.contains("REDUCER") && text.contains("1,312") && text.contains("2 checkpoint(s)"),
+        text.contains("REDUCER") && text.contains("1,362") && text.contains("2 checkpoint(s)"),
         "{text}"
     );
     let dropped = log_cmd(store, &["checkpoints", "--drop", "--reducer", "sync"]);
@@ -778,7 +785,7 @@ fn exercise_checkpoints(store: &str, dir: &Path) {
     assert!(json_lines(&log_cmd(store, &["checkpoints", "--format", "json"])).is_empty());
     assert_eq!(
         said(&replay(&[])),
-        "full replay of 1,312 events: no checkpoint yet"
+        "full replay of 1,362 events: no checkpoint yet"
     );
 }
 

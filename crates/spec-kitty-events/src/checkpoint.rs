@@ -18,7 +18,12 @@
 //!   ([`version`]), one that does not decode, or one that covers more than the store holds
 //!   is ignored, and the replay starts from scratch;
 //! - a new checkpoint is saved in one transaction and never replaces one that covers more
-//!   ([`crate::storage::supersedes`]), so concurrent replays and appends are safe.
+//!   ([`crate::storage::supersedes`]), so concurrent replays and appends are safe;
+//! - a checkpoint is rewritten whole, so writing one costs what the state weighs, however
+//!   few events are new: a fold rewrites it only once the events stored after it reach
+//!   an eighth of the events it covers ([`REWRITE_FRACTION`]) or [`REWRITE_AFTER`] events;
+//!   until then each replay folds the events since the checkpoint (a few percent of the
+//!   log at most) and leaves it as it is. A full replay always writes one.
 //!
 //! Which case folds, reducer by reducer. Every reducer folds replay order, so the rule is
 //! one for all: the new events fold when each has a Lamport clock above every clock the
@@ -80,6 +85,27 @@ pub const FORMAT_VERSION: u32 = 1;
 /// [`Projector::with_window`]): events that arrive up to this many clocks late still fold
 /// onto a checkpoint.
 pub const DEFAULT_WINDOW: u64 = 64;
+
+/// A fold rewrites the checkpoint once the events stored after it reach this fraction
+/// (1/N) of the events the checkpoint covers ...
+pub const REWRITE_FRACTION: u64 = 8;
+
+/// ... or this many events, whichever comes first.
+pub const REWRITE_AFTER: u64 = 50_000;
+
+/// Whether a fold of `new` events onto a checkpoint covering `covered` events rewrites it.
+///
+/// ```
+/// use spec_kitty_events::checkpoint::rewrites_checkpoint;
+/// assert!(rewrites_checkpoint(0, 20));          // a first fold
+/// assert!(rewrites_checkpoint(20, 5));          // an eighth or more
+/// assert!(!rewrites_checkpoint(95_000, 5_000)); // 5 %: folded again next time
+/// assert!(rewrites_checkpoint(1_000_000, 50_000));
+/// assert!(!rewrites_checkpoint(10, 0));         // nothing new
+/// ```
+pub fn rewrites_checkpoint(covered: u64, new: u64) -> bool {
+    new > 0 && (new.saturating_mul(REWRITE_FRACTION) >= covered || new >= REWRITE_AFTER)
+}
 
 /// Stored rows prepared on the worker threads at a time.
 const SCAN_CHUNK: usize = 4096;
@@ -225,8 +251,9 @@ pub struct StoreReplay<T> {
     pub replayed: Replayed,
     /// The last store position the state covers (0: none).
     pub position: u64,
-    /// Whether a checkpoint was written (not when nothing was new, nor when a concurrent
-    /// replay had already saved one covering more).
+    /// Whether a checkpoint was written: not when nothing was new, nor when the new events
+    /// were too few to be worth a rewrite ([`rewrites_checkpoint`]), nor when a concurrent
+    /// replay had already saved one covering more.
     pub saved: bool,
     /// Size of the checkpoint written or used, in bytes.
     pub checkpoint_bytes: u64,
@@ -346,29 +373,32 @@ where
             let Scanned { items, rows, last } = scanned?;
             match decoded {
                 Err(e) => FullReason::Unreadable(e.to_string()),
-                Ok(mut projector) => match projector.feed(items)? {
-                    Feed::Folded => {
-                        let replayed = Replayed::Folded {
+                Ok(mut projector) => {
+                    let covered = projector.events();
+                    match projector.feed(items)? {
+                        Feed::Folded => {
+                            let replayed = Replayed::Folded {
+                                checkpoint: position,
+                                events: rows,
+                            };
+                            let bytes = checkpoint.state.len() as u64;
+                            return finish(
+                                store,
+                                projector,
+                                key,
+                                last,
+                                replayed,
+                                rewrites_checkpoint(covered, rows),
+                                bytes,
+                                then,
+                            );
+                        }
+                        Feed::Rebuild { late } => FullReason::Late {
+                            late,
                             checkpoint: position,
-                            events: rows,
-                        };
-                        let bytes = checkpoint.state.len() as u64;
-                        return finish(
-                            store,
-                            projector,
-                            key,
-                            last,
-                            replayed,
-                            rows > 0,
-                            bytes,
-                            then,
-                        );
+                        },
                     }
-                    Feed::Rebuild { late } => FullReason::Late {
-                        late,
-                        checkpoint: position,
-                    },
-                },
+                }
             }
         }
         Err(reason) => reason,
