@@ -174,7 +174,9 @@ pub fn names() -> Vec<&'static str> {
 
 /// The schema called `name`.
 pub fn find(name: &str) -> Option<&'static SchemaSpec> {
-    SCHEMAS.iter().find(|s| s.name == name)
+    static BY_NAME: LazyLock<rustc_hash::FxHashMap<&'static str, &'static SchemaSpec>> =
+        LazyLock::new(|| SCHEMAS.iter().map(|s| (s.name, s)).collect());
+    BY_NAME.get(name).copied()
 }
 
 fn sort_keys(v: Value) -> Value {

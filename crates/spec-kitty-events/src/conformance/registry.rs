@@ -370,9 +370,13 @@ pub static CONTRACTS: &[Contract] = &[
     },
 ];
 
+/// The contracts by event type (every validation looks one up).
+static BY_TYPE: LazyLock<rustc_hash::FxHashMap<&'static str, &'static Contract>> =
+    LazyLock::new(|| CONTRACTS.iter().map(|c| (c.event_type, c)).collect());
+
 /// The contract of `event_type`.
 pub fn find(event_type: &str) -> Option<&'static Contract> {
-    CONTRACTS.iter().find(|c| c.event_type == event_type)
+    BY_TYPE.get(event_type).copied()
 }
 
 /// Every known event type, sorted.

@@ -3,7 +3,6 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
 
 use super::registry::{self, Contract};
@@ -93,7 +92,7 @@ impl ConformanceResult {
     }
 }
 
-static COMPILED: LazyLock<HashMap<&'static str, OnceLock<Option<jsonschema::Validator>>>> =
+static COMPILED: LazyLock<FxHashMap<&'static str, OnceLock<Option<jsonschema::Validator>>>> =
     LazyLock::new(|| {
         schemas::SCHEMAS
             .iter()
