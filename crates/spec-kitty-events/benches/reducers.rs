@@ -22,6 +22,11 @@ mod mission_support;
 #[path = "../tests/reducer_streams/mod.rs"]
 mod reducer_streams;
 
+/// The allocator the command line and the Python package ship with, so that these
+/// figures are those of what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use spec_kitty_events::Event;
 use spec_kitty_events::projection::{Projection, prepare, replay_all};
