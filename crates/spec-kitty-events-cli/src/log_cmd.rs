@@ -24,7 +24,7 @@ use spec_kitty_events_sqlite::SqliteStore;
 use crate::input::{Source, paths_or_stdin};
 use crate::output::{Format, Out};
 use crate::progress;
-use crate::replay_cmd::{Outcome, print_state};
+use crate::replay_cmd::{self, Outcome, print_state};
 
 /// The store used when none is named: a SQLite file in the current project.
 pub const DEFAULT_STORE: &str = "sqlite:.spec-kitty/events.db";
@@ -502,15 +502,7 @@ pub fn replay(
             }
             Ok(Outcome::Printed { rejected: 0 })
         }
-        Err(Error::Replay { event_id, reason }) => {
-            writeln!(
-                out.err(),
-                "error: {} reducer refused event {event_id}: {reason}",
-                kind.name()
-            )?;
-            Ok(Outcome::Refused)
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => replay_cmd::refusal(kind, e, out),
     }
 }
 

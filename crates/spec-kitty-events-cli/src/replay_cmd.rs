@@ -8,8 +8,9 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use spec_kitty_events::Error;
-use spec_kitty_events::json::LazyMember;
-use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy, replay_all};
+use spec_kitty_events::projection::{
+    Prepared, Projection, payload_member, prepare_lazy, replay_all,
+};
 use spec_kitty_events::records::Record;
 use spec_kitty_events::replay::{
     ProjectionVisitor, ReducerKind, ReplayOptions, to_json, with_projection,
@@ -109,12 +110,9 @@ impl ProjectionVisitor for FileReplay<'_> {
             let bar = progress::for_bytes(source.len, "reading");
             let name = std::sync::Arc::clone(&source.name);
             let out = &mut *self.out;
-            // Payloads are parsed only for the events the reducer reads: at once when the
-            // event type comes first (as it does in what the reference writes), later
-            // otherwise.
-            let needed = |event_type: &str| P::needs_payload(event_type);
+            // Payloads are parsed only for the events the reducer reads.
             source.process_lazy(
-                LazyMember::new("payload").eager_if("event_type", &needed),
+                payload_member::<P>(),
                 &|n| bar.set_position(n),
                 &prepare_record::<P>,
                 &mut |(line, outcome)| {
@@ -216,7 +214,15 @@ pub fn report(
             }
             Ok(Outcome::Printed { rejected })
         }
-        Err(Error::Replay { event_id, reason }) => {
+        Err(e) => refusal(kind, e, out),
+    }
+}
+
+/// A reduction that failed: the reducer's refusal of the log is reported (and is an
+/// outcome); any other error is returned.
+pub fn refusal(kind: ReducerKind, error: Error, out: &mut Out) -> Result<Outcome> {
+    match error {
+        Error::Replay { event_id, reason } => {
             writeln!(
                 out.err(),
                 "error: {} reducer refused event {event_id}: {reason}",
@@ -224,7 +230,7 @@ pub fn report(
             )?;
             Ok(Outcome::Refused)
         }
-        Err(e) => Err(e.into()),
+        e => Err(e.into()),
     }
 }
 

@@ -8,7 +8,9 @@ use spec_kitty_events::Error;
 use spec_kitty_events::conformance::registry;
 use spec_kitty_events::conformance::validate::{Layer, Violation, check_record};
 use spec_kitty_events::json::LazyMember;
-use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy, replay_all};
+use spec_kitty_events::projection::{
+    Prepared, Projection, payload_member, prepare_lazy, replay_all,
+};
 use spec_kitty_events::records::{self, Record};
 use spec_kitty_events::replay::{ProjectionVisitor, with_projection};
 use std::io;
@@ -249,18 +251,20 @@ impl<'py> ProjectionVisitor for ReplayInput<'_, 'py> {
                 let mut rejected = Vec::new();
                 // As the command line reads logs: a payload is parsed only for the
                 // event types the reducer reads.
-                let needed = |event_type: &str| P::needs_payload(event_type);
-                let lazy = LazyMember::new("payload").eager_if("event_type", &needed);
-                input.process_lazy(lazy, &prepare_record::<P>, &mut |(line, outcome)| {
-                    match outcome {
-                        Ok(item) => {
-                            events += 1;
-                            items.extend(item);
+                input.process_lazy(
+                    payload_member::<P>(),
+                    &prepare_record::<P>,
+                    &mut |(line, outcome)| {
+                        match outcome {
+                            Ok(item) => {
+                                events += 1;
+                                items.extend(item);
+                            }
+                            Err(problems) => rejected.push((line, problems)),
                         }
-                        Err(problems) => rejected.push((line, problems)),
-                    }
-                    true
-                })?;
+                        true
+                    },
+                )?;
                 Ok((replay_all(projection, items), events, rejected))
             })
             .map_err(|e| io_error(self.name, e))?;

@@ -137,9 +137,10 @@ pub struct SqliteOptions {
     pub cache_kib: u32,
     /// How many pages the write-ahead log may hold before a commit copies them into the
     /// database (`PRAGMA wal_autocheckpoint`). SQLite's default, 1,000 pages, makes a large
-    /// append copy the same index pages again and again (its page writes were 4–5 times the
-    /// data); 16,384 pages (64 MiB of log at most) copy each page about once. Readers are
-    /// unaffected: they read the log as they read the database.
+    /// append copy the same index pages again and again (3.7 page writes per page of the
+    /// finished database, appending the 100k-event corpus log); 16,384 pages (64 MiB of log
+    /// at most) copy far fewer twice. Readers are unaffected: they read the log as they read
+    /// the database.
     pub wal_autocheckpoint_pages: u32,
 }
 

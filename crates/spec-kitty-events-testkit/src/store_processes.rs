@@ -40,6 +40,28 @@ fn child_command(child_test: &str, role: &str, location: &str) -> Command {
     cmd
 }
 
+/// Starts one child per role, all at once, and waits for every one to succeed.
+fn run_children(child_test: &str, location: &str, roles: impl Iterator<Item = String>) {
+    let children: Vec<_> = roles
+        .map(|role| {
+            let child = child_command(child_test, &role, location)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn child");
+            (role, child)
+        })
+        .collect();
+    for (role, child) in children {
+        let out = child.wait_with_output().expect("wait for child");
+        assert!(
+            out.status.success(),
+            "child {role} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 /// What follows a child's `TAG ` marker on a line of its output. The marker may follow
 /// other text: the test harness prints `test <name> ... ` before the test's first line.
 fn marker<'l>(line: &'l str, tag: &str) -> Option<&'l str> {
@@ -152,27 +174,11 @@ pub fn run_concurrent_writers<S, F>(
     S: EventStore + ClockStorage,
     F: Fn(&str) -> S,
 {
-    let children: Vec<_> = (0..processes)
-        .map(|p| {
-            child_command(
-                child_test,
-                &format!("concurrent:{p}:{per_process}:{batch}"),
-                location,
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn child writer")
-        })
-        .collect();
-    for (p, child) in children.into_iter().enumerate() {
-        let out = child.wait_with_output().expect("wait for child");
-        assert!(
-            out.status.success(),
-            "writer {p} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    run_children(
+        child_test,
+        location,
+        (0..processes).map(|p| format!("concurrent:{p}:{per_process}:{batch}")),
+    );
     let store = open(location);
     let total = processes * per_process;
     assert_eq!(
@@ -603,23 +609,11 @@ pub fn run_append_and_replay<S, F>(
     S: EventStore + CheckpointStore + Send,
     F: Fn(&str) -> S,
 {
-    let children: Vec<_> = (0..processes)
-        .map(|p| {
-            child_command(child_test, &format!("append-replay:{p}:{rounds}"), location)
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
-        .collect();
-    for (p, child) in children.into_iter().enumerate() {
-        let out = child.wait_with_output().expect("wait");
-        assert!(
-            out.status.success(),
-            "process {p} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    run_children(
+        child_test,
+        location,
+        (0..processes).map(|p| format!("append-replay:{p}:{rounds}")),
+    );
     let mut store = open(location);
     let opts = status_options();
     let r = replay_store_json(&mut store, ReducerKind::Status, &opts, None, false).expect("replay");

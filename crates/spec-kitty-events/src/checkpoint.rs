@@ -363,44 +363,19 @@ where
         usable(store, key)?
     };
     let reason = match usable {
-        Ok(checkpoint) => {
-            let position = checkpoint.position;
-            let (decoded, scanned) = std::thread::scope(|scope| {
-                let decoding = scope.spawn(|| decode::<P>(&checkpoint.state));
-                let scanned = scan_prepared::<P, S>(store, position, aggregate);
-                (joined(decoding.join()), scanned)
-            });
-            let Scanned { items, rows, last } = scanned?;
-            match decoded {
-                Err(e) => FullReason::Unreadable(e.to_string()),
-                Ok(mut projector) => {
-                    let covered = projector.events();
-                    match projector.feed(items)? {
-                        Feed::Folded => {
-                            let replayed = Replayed::Folded {
-                                checkpoint: position,
-                                events: rows,
-                            };
-                            let bytes = checkpoint.state.len() as u64;
-                            return finish(
-                                store,
-                                projector,
-                                key,
-                                last,
-                                replayed,
-                                rewrites_checkpoint(covered, rows),
-                                bytes,
-                                then,
-                            );
-                        }
-                        Feed::Rebuild { late } => FullReason::Late {
-                            late,
-                            checkpoint: position,
-                        },
-                    }
-                }
+        Ok(checkpoint) => match fold_onto::<P, S>(store, &checkpoint, aggregate)? {
+            Ok(f) => {
+                let Folded {
+                    projector,
+                    replayed,
+                    last,
+                    save,
+                    bytes,
+                } = f;
+                return finish(store, projector, key, last, replayed, save, bytes, then);
             }
-        }
+            Err(reason) => reason,
+        },
         Err(reason) => reason,
     };
     let mut projector = Projector::for_unique_ids(projection).with_window(DEFAULT_WINDOW);
@@ -412,6 +387,60 @@ where
         reason,
     };
     finish(store, projector, key, last, replayed, true, 0, then)
+}
+
+/// A checkpoint with the events stored after it folded on.
+struct Folded<P: Projection> {
+    projector: Projector<P>,
+    replayed: Replayed,
+    /// The last position scanned.
+    last: u64,
+    /// Whether the checkpoint is worth rewriting ([`rewrites_checkpoint`]).
+    save: bool,
+    /// Size of the checkpoint used.
+    bytes: u64,
+}
+
+/// Decodes `checkpoint` (on another thread, while the events stored after it are read and
+/// prepared) and folds those events on; `Ok(Err(reason))` when only a full replay gives
+/// the exact result.
+fn fold_onto<P, S>(
+    store: &mut S,
+    checkpoint: &Checkpoint,
+    aggregate: Option<&str>,
+) -> Result<std::result::Result<Folded<P>, FullReason>>
+where
+    P: Projection,
+    S: EventStore + CheckpointStore + ?Sized,
+{
+    let position = checkpoint.position;
+    let (decoded, scanned) = std::thread::scope(|scope| {
+        let decoding = scope.spawn(|| decode::<P>(&checkpoint.state));
+        let scanned = scan_prepared::<P, S>(store, position, aggregate);
+        (joined(decoding.join()), scanned)
+    });
+    let Scanned { items, rows, last } = scanned?;
+    let mut projector = match decoded {
+        Ok(projector) => projector,
+        Err(e) => return Ok(Err(FullReason::Unreadable(e.to_string()))),
+    };
+    let covered = projector.events();
+    if let Feed::Rebuild { late } = projector.feed(items)? {
+        return Ok(Err(FullReason::Late {
+            late,
+            checkpoint: position,
+        }));
+    }
+    Ok(Ok(Folded {
+        projector,
+        replayed: Replayed::Folded {
+            checkpoint: position,
+            events: rows,
+        },
+        last,
+        save: rewrites_checkpoint(covered, rows),
+        bytes: checkpoint.state.len() as u64,
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -133,6 +133,13 @@ pub fn prepare_ref<P: Projection>(event: &EventRef<'_>) -> Option<Prepared<P::It
     })
 }
 
+/// How records are read for `P`: the envelope's `payload` left as checked text, except
+/// when the `event_type` before it is one `P` reads ([`Projection::needs_payload`]): then
+/// it is parsed at once, in the same pass. [`prepare_lazy`] takes either.
+pub fn payload_member<P: Projection>() -> json::LazyMember<'static> {
+    json::LazyMember::new("payload").eager_if("event_type", P::needs_payload)
+}
+
 /// Prepares one record read with [`json::parse_lazy`] (its `payload` left as `raw`
 /// text): validates the envelope, parses the payload only when `P` reads it, and prepares
 /// the event. `Err` holds the envelope's validation errors.
@@ -190,10 +197,7 @@ pub fn prepare_stored<P: Projection>(
         .par_iter()
         .with_min_len(64)
         .map(|(position, body)| {
-            // The payload stays text unless `P` reads it.
-            let needed = |event_type: &str| P::needs_payload(event_type);
-            let lazy = json::LazyMember::new("payload").eager_if("event_type", &needed);
-            let (tree, raw) = json::parse_lazy_with(body, lazy)
+            let (tree, raw) = json::parse_lazy_with(body, payload_member::<P>())
                 .map_err(|e| Error::Storage(format!("stored event {position} is not JSON: {e}")))?;
             prepare_lazy::<P>(&tree, raw).map_err(|errors| {
                 Error::Storage(format!(
@@ -364,6 +368,11 @@ impl<P: Projection> Projector<P> {
     /// changes nothing, when an event sorts before what was already folded.
     pub fn feed(&mut self, mut batch: Vec<Prepared<P::Item>>) -> Result<Feed> {
         sort_by_key(&mut batch);
+        self.feed_sorted(batch)
+    }
+
+    /// [`Projector::feed`] of a batch already in replay order.
+    fn feed_sorted(&mut self, batch: Vec<Prepared<P::Item>>) -> Result<Feed> {
         let fresh = if self.seen.is_none() {
             // Unique ids: only the clocks matter, and the batch is sorted.
             let late = batch.partition_point(|p| self.is_folded(p.lamport_clock()));
@@ -408,7 +417,7 @@ impl<P: Projection> Projector<P> {
     /// folds; otherwise it may return [`Feed::Rebuild`] as [`Projector::feed`] does.
     pub fn feed_all(&mut self, mut items: Vec<Prepared<P::Item>>) -> Result<Feed> {
         sort_and_dedup(&mut items);
-        self.feed(items)
+        self.feed_sorted(items)
     }
 
     /// Deduplicates a sorted batch against the ids seen (the first in sort order wins)

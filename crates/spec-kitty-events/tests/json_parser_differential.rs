@@ -47,7 +47,7 @@ fn lazy_agrees(bytes: &[u8], whole: &Result<Json<'_>, json::ParseError>) {
     // into its place, is the whole record; a payload met after a wanted `event_type`
     // string is never left as text.
     let wanted = |t: &str| t.len().is_multiple_of(2);
-    let eager = json::LazyMember::new("payload").eager_if("event_type", &wanted);
+    let eager = json::LazyMember::new("payload").eager_if("event_type", wanted);
     match (whole, json::parse_lazy_bytes(bytes, eager)) {
         (Ok(full), Ok((mut tree, raw))) => {
             if let Some(raw) = raw {

@@ -15,7 +15,9 @@ use serde_json::Value;
 use spec_kitty_events::conformance::validate::{check_record, validate_event};
 use spec_kitty_events::envelope::Event;
 use spec_kitty_events::json::LazyMember;
-use spec_kitty_events::projection::{Prepared, Projection, prepare_lazy, replay_all};
+use spec_kitty_events::projection::{
+    Prepared, Projection, payload_member, prepare_lazy, replay_all,
+};
 use spec_kitty_events::records::process_lazy;
 use spec_kitty_events::replay::{
     Mode, ProjectionVisitor, ReducerKind, ReplayOptions, replay, to_json, with_projection,
@@ -68,9 +70,8 @@ impl ProjectionVisitor for Lean<'_> {
         let mut items: Vec<Prepared<P::Item>> = Vec::new();
         // As the command line reads logs: payloads left unparsed until the reducer
         // wants them.
-        let needed = |t: &str| P::needs_payload(t);
         let lazy = if self.1 {
-            LazyMember::new("payload").eager_if("event_type", &needed)
+            payload_member::<P>()
         } else {
             LazyMember::new("payload")
         };

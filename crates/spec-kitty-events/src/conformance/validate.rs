@@ -123,9 +123,17 @@ fn pointer_to_path(pointer: &str) -> String {
         .join(".")
 }
 
-/// Validates `instance` against the committed schema `name`.
+/// Validates `instance` against the committed schema `name`: [`schema_violations_json`]
+/// on the value read as a tree.
 pub fn schema_violations(name: &str, instance: &Value) -> Vec<Violation> {
-    let Some(validator) = compiled_schema(name) else {
+    schema_violations_json(name, &Json::from_value(instance))
+}
+
+/// Validates a parsed `instance` against the committed schema `name`, reading the tree in
+/// place ([`compiled_tree_schema`]: no `serde_json` copy of the document). The errors are
+/// those of [`schema_errors_tree`], as violations sorted by path.
+pub fn schema_violations_json(name: &str, instance: &Json<'_>) -> Vec<Violation> {
+    let Some(validator) = compiled_tree_schema(name) else {
         return vec![Violation {
             layer: Layer::Schema,
             path: String::new(),
@@ -134,11 +142,14 @@ pub fn schema_violations(name: &str, instance: &Value) -> Vec<Violation> {
             input: None,
         }];
     };
+    if validator.is_valid(instance) {
+        return Vec::new();
+    }
     let mut out: Vec<Violation> = validator
         .iter_errors(instance)
         .map(|e| Violation {
             layer: Layer::Schema,
-            path: pointer_to_path(&e.instance_path().to_string()),
+            path: pointer_to_path(e.instance_path().as_str()),
             kind: e.kind().keyword().to_owned(),
             message: e.to_string(),
             input: None,
@@ -146,12 +157,6 @@ pub fn schema_violations(name: &str, instance: &Value) -> Vec<Violation> {
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
-}
-
-/// Validates a parsed `instance` against the committed schema `name` (the schema
-/// validator reads `serde_json` values; the tree is converted for it).
-pub fn schema_violations_json(name: &str, instance: &Json<'_>) -> Vec<Violation> {
-    schema_violations(name, &instance.to_value())
 }
 
 /// Validates the model layer of `contract` on `payload`.
@@ -548,7 +553,8 @@ pub fn schema_errors(name: &str, instance: &Value) -> Vec<SchemaError> {
 }
 
 /// [`schema_errors`] reading a tree in place (no `serde_json` copy of the document): the
-/// same errors, the same order.
+/// same errors, the same order (the tests hold the two to that on every fixture and its
+/// mutations; [`schema_errors`] is the `serde_json`-backed side of that check).
 ///
 /// ```
 /// use spec_kitty_events::conformance::validate::schema_errors_tree;

@@ -96,7 +96,7 @@ pub fn parse_lazy<'a>(
 }
 
 /// Says, from a selector's value, whether a lazy member is wanted at once.
-pub type Wanted = dyn Fn(&str) -> bool + Sync;
+pub type Wanted = fn(&str) -> bool;
 
 /// Which top-level member [`parse_lazy_with`] leaves unparsed, and when it parses it all
 /// the same: a reader that needs the member for some records only (a reducer reads the
@@ -106,7 +106,7 @@ pub type Wanted = dyn Fn(&str) -> bool + Sync;
 #[derive(Clone, Copy)]
 pub struct LazyMember<'p> {
     key: &'p str,
-    eager_if: Option<(&'p str, &'p Wanted)>,
+    eager_if: Option<(&'p str, Wanted)>,
 }
 
 impl std::fmt::Debug for LazyMember<'_> {
@@ -133,14 +133,13 @@ impl<'p> LazyMember<'p> {
     ///
     /// ```
     /// use spec_kitty_events::json::{LazyMember, parse, parse_lazy_with};
-    /// let wanted = |t: &str| t == "A";
-    /// let lazy = LazyMember::new("payload").eager_if("event_type", &wanted);
+    /// let lazy = LazyMember::new("payload").eager_if("event_type", |t| t == "A");
     /// let (tree, raw) = parse_lazy_with(r#"{"event_type": "A", "payload": {"x": 1}}"#, lazy).unwrap();
     /// assert_eq!((tree.get("payload"), raw), (parse(r#"{"x": 1}"#).ok().as_ref(), None));
     /// let (_, raw) = parse_lazy_with(r#"{"event_type": "B", "payload": {"x": 1}}"#, lazy).unwrap();
     /// assert_eq!(raw, Some(r#"{"x": 1}"#));
     /// ```
-    pub fn eager_if(self, selector: &'p str, eager: &'p Wanted) -> Self {
+    pub fn eager_if(self, selector: &'p str, eager: Wanted) -> Self {
         LazyMember {
             eager_if: Some((selector, eager)),
             ..self
@@ -281,56 +280,7 @@ impl<'a> Parser<'a> {
         if self.peek() != Some(b'{') {
             return self.value();
         }
-        self.enter()?;
-        self.pos += 1;
-        let start = self.entries.len();
-        let mut index = Keys::default();
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-        } else {
-            loop {
-                self.skip_ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.pos);
-                }
-                let key = self.string()?;
-                self.skip_ws();
-                if self.peek() != Some(b':') {
-                    return Err(self.pos);
-                }
-                self.pos += 1;
-                self.skip_ws();
-                let is_lazy = key == lazy.key;
-                let value = if is_lazy
-                    && self.peek() == Some(b'{')
-                    && !lazy.eager(&self.entries[start..])
-                {
-                    let from = self.pos;
-                    self.skip_value()?;
-                    // A repeated key: the last one counts, as for any member.
-                    *raw = Some(&self.text[from..self.pos]);
-                    Json::Object(Vec::new())
-                } else {
-                    if is_lazy {
-                        *raw = None;
-                    }
-                    self.value()?
-                };
-                index.insert(&mut self.entries, start, key, value);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b'}') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(self.pos),
-                }
-            }
-        }
-        self.depth -= 1;
-        Ok(Json::Object(self.entries.drain(start..).collect()))
+        self.members(Some((lazy, raw)))
     }
 
     /// Checks a value exactly as [`Parser::value`] would, building nothing.
@@ -467,6 +417,16 @@ impl<'a> Parser<'a> {
     }
 
     fn object(&mut self) -> Step<Json<'a>> {
+        self.members(None)
+    }
+
+    /// An object's members (the parser at its `{`). With `lazy`, the member it names is
+    /// left as checked text when it is an object and not wanted at once (the last
+    /// occurrence of a repeated key counts, as for any member).
+    fn members(
+        &mut self,
+        mut lazy: Option<(LazyMember<'_>, &mut Option<&'a str>)>,
+    ) -> Step<Json<'a>> {
         self.enter()?;
         self.pos += 1;
         let start = self.entries.len();
@@ -486,7 +446,21 @@ impl<'a> Parser<'a> {
                     return Err(self.pos);
                 }
                 self.pos += 1;
-                let value = self.value()?;
+                let value = match &mut lazy {
+                    Some((member, raw)) if key == member.key => {
+                        self.skip_ws();
+                        if self.peek() == Some(b'{') && !member.eager(&self.entries[start..]) {
+                            let from = self.pos;
+                            self.skip_value()?;
+                            **raw = Some(&self.text[from..self.pos]);
+                            Json::Object(Vec::new())
+                        } else {
+                            **raw = None;
+                            self.value()?
+                        }
+                    }
+                    _ => self.value()?,
+                };
                 index.insert(&mut self.entries, start, key, value);
                 self.skip_ws();
                 match self.peek() {
