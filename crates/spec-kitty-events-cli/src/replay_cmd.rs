@@ -81,9 +81,13 @@ pub fn print_state<S: serde::Serialize>(
 ) -> Result<()> {
     match format {
         Format::Json => {
-            let w = out.out();
-            serde_json::to_writer(&mut *w, &state)?;
+            // A buffer of its own: the serializer's many small writes stay inline instead
+            // of each going through `dyn Write`.
+            use std::io::Write as _;
+            let mut w = std::io::BufWriter::with_capacity(1 << 18, out.out());
+            serde_json::to_writer(&mut w, &state)?;
             writeln!(w)?;
+            w.flush()?;
         }
         Format::Human => print_human(kind, &to_json(state)?, out)?,
     }

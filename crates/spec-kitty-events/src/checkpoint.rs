@@ -68,6 +68,8 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod segments;
+
 use std::ops::ControlFlow;
 
 use serde_json::Value;
@@ -79,7 +81,7 @@ use crate::replay::{ProjectionVisitor, ReducerKind, ReplayOptions, to_json, with
 use crate::storage::{Checkpoint, CheckpointKey, CheckpointStore, EventStore};
 
 /// The checkpoint format: raised whenever the serialised form of a projector changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Lamport clocks below the newest that store replays keep pending (see
 /// [`Projector::with_window`]): events that arrive up to this many clocks late still fold
@@ -185,7 +187,9 @@ pub fn checkpoint_key(
 /// numbers need a self-describing format that keeps struct field names; of the candidates
 /// measured on a status checkpoint of 150,000 work packages (the `checkpoint_formats`
 /// example, figures in BENCHMARKS.md) it decodes fastest: 60 MB in 158 ms, against
-/// 232 ms for JSON (71 MB) and 361 ms for CBOR.
+/// 232 ms for JSON (71 MB) and 361 ms for CBOR. The status projection's work packages, most
+/// of a status checkpoint, are written as independent segments that encode and decode on
+/// every core (`segments`).
 pub fn encode<P: Projection>(projector: &Projector<P>) -> Result<Vec<u8>> {
     rmp_serde::to_vec_named(projector)
         .map_err(|e| Error::InvalidArgument(format!("cannot serialise the projection: {e}")))

@@ -258,3 +258,73 @@ fn chunks_appended_to_the_in_memory_store_replay_as_the_reference() {
     let summary = chunked::store_chunks(spec_kitty_events::InMemoryEventStore::new, 60, 0x5708E);
     eprintln!("in-memory store: {summary:?}");
 }
+
+/// A status log of many work packages (its checkpoint holds several segments of them),
+/// one transition each then a second for every third, split in two: the decoded
+/// checkpoint with the second half folded on equals the full replay, order of the work
+/// packages included, and a checkpoint round trip changes nothing.
+#[test]
+fn a_checkpoint_of_many_work_packages_folds_as_a_full_replay() {
+    const WPS: usize = 7_000;
+    let event = |n: usize, wp: usize, clock: usize, from: Option<&str>, to: &str| {
+        serde_json::json!({
+            "event_id": format!("01ARZ3NDEKTSV4RRFF{n:08}"), "event_type": "WPStatusChanged",
+            "aggregate_id": format!("m/WP{wp:05}"), "timestamp": "2026-04-05T12:00:00Z",
+            "build_id": "b", "node_id": "n", "lamport_clock": clock,
+            "project_uuid": "12345678-1234-5678-1234-567812345678",
+            "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "payload": {"mission_slug": "m", "wp_id": format!("WP{:05}", (wp * 7919) % WPS),
+                        "from_lane": from, "to_lane": to, "actor": "a",
+                        "execution_mode": "worktree"}})
+    };
+    let mut raw: Vec<Value> = (0..WPS)
+        .map(|i| event(i, i, i + 1, None, "planned"))
+        .collect();
+    raw.extend(
+        (0..WPS)
+            .step_by(3)
+            .map(|i| event(WPS + i, i, WPS + i + 1, Some("planned"), "claimed")),
+    );
+    let all = parse(&raw);
+    assert_eq!(all.len(), raw.len(), "every generated event is valid");
+    type P = spec_kitty_events::domain::status::StatusProjection;
+    let whole = {
+        let mut p = Projector::for_unique_ids(P::default()).with_window(64);
+        p.feed(prepare::<P>(&all)).unwrap();
+        p.state().and_then(to_json).unwrap()
+    };
+    assert_eq!(
+        whole,
+        replay(ReducerKind::Status, &all, &Default::default()).unwrap()
+    );
+    let half = WPS + WPS / 6;
+    let mut first = Projector::for_unique_ids(P::default()).with_window(64);
+    first.feed(prepare::<P>(&all[..half])).unwrap();
+    let bytes = encode(&first).unwrap();
+    let mut restored = decode::<P>(&bytes).unwrap();
+    assert_eq!(
+        restored.state().and_then(to_json).unwrap(),
+        first.state().and_then(to_json).unwrap()
+    );
+    assert_eq!(
+        encode(&restored).unwrap(),
+        bytes,
+        "a round trip is the identity"
+    );
+    assert_eq!(
+        restored.feed(prepare::<P>(&all[half..])).unwrap(),
+        Feed::Folded
+    );
+    let folded = restored.state().and_then(to_json).unwrap();
+    assert_eq!(folded, whole);
+    let order = |v: &Value| {
+        v["wp_states"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(&folded), order(&whole));
+    assert_eq!(order(&whole).len(), WPS);
+}

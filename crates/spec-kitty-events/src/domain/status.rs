@@ -619,6 +619,7 @@ fn transition_of(norm: &Json<'_>) -> Option<Transition> {
 /// split at a clock boundary folds to the same state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StatusProjection {
+    #[serde(with = "crate::checkpoint::segments")]
     wp_states: FxIndexMap<String, WpState>,
     malformed: Vec<TransitionAnomaly>,
     refused: Vec<TransitionAnomaly>,
