@@ -23,6 +23,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// thousand entries, large enough that a segment's header is noise.
 pub const SEGMENT: usize = 2048;
 
+/// Segments encoded at a time.
+const GROUP: usize = 16;
+
 /// A decoded map has room for 1/HEADROOM more entries (and a segment's worth): a
 /// checkpoint is rewritten once the events after it reach a fraction of those it covers,
 /// and each of them adds one key at most.
@@ -37,14 +40,17 @@ where
     S: Serializer,
 {
     let entries: Vec<(&K, &V)> = map.iter().collect();
-    let segments: Vec<Vec<u8>> = entries
-        .par_chunks(SEGMENT)
-        .map(rmp_serde::to_vec_named)
-        .collect::<Result<_, _>>()
-        .map_err(serde::ser::Error::custom)?;
-    let mut seq = serializer.serialize_seq(Some(segments.len()))?;
-    for segment in &segments {
-        seq.serialize_element(&Bytes(segment))?;
+    let mut seq = serializer.serialize_seq(Some(entries.len().div_ceil(SEGMENT)))?;
+    // A few segments per core at a time: only those are held besides the output.
+    for group in entries.chunks(SEGMENT * GROUP) {
+        let segments: Vec<Vec<u8>> = group
+            .par_chunks(SEGMENT)
+            .map(rmp_serde::to_vec_named)
+            .collect::<Result<_, _>>()
+            .map_err(serde::ser::Error::custom)?;
+        for segment in &segments {
+            seq.serialize_element(&Bytes(segment))?;
+        }
     }
     seq.end()
 }
