@@ -162,6 +162,7 @@ mod tests {
             SEGMENT as u32 - 1,
             SEGMENT as u32,
             3 * SEGMENT as u32 + 5,
+            (SEGMENT * GROUP) as u32 + 1,
         ] {
             let h = holder(n);
             let bytes = rmp_serde::to_vec_named(&h).expect("encodes");
