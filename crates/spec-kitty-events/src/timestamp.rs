@@ -318,10 +318,79 @@ impl Serialize for Timestamp {
     }
 }
 
+/// Reads what [`Timestamp::from_value`] reads: a text straight from the input (the form
+/// every state and checkpoint holds), anything else through a `Value`.
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Timestamp::from_value(&v).map_err(|e| serde::de::Error::custom(e.message))
+        d.deserialize_any(TimestampVisitor)
+    }
+}
+
+struct TimestampVisitor;
+
+impl TimestampVisitor {
+    fn of<E: serde::de::Error>(v: &Value) -> Result<Timestamp, E> {
+        Timestamp::from_value(v).map_err(|e| E::custom(e.message))
+    }
+
+    fn big<E: serde::de::Error>(n: impl fmt::Display) -> Result<Timestamp, E> {
+        let number: serde_json::Number = n.to_string().parse().map_err(E::custom)?;
+        Self::of(&Value::Number(number))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a datetime")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Timestamp, E> {
+        Timestamp::parse_str(s).map_err(|e| E::custom(e.message))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Timestamp, E> {
+        Self::of(&Value::Bool(b))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Timestamp, E> {
+        Self::of(&Value::from(n))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Timestamp, E> {
+        Self::of(&Value::from(n))
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, n: i128) -> Result<Timestamp, E> {
+        Self::big(n)
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, n: u128) -> Result<Timestamp, E> {
+        Self::big(n)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Timestamp, E> {
+        Self::of(&Value::from(n))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Timestamp, E> {
+        Self::of(&Value::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Timestamp, E> {
+        Self::of(&Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Timestamp, A::Error> {
+        let v = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Self::of(&v)
+    }
+
+    // Numbers of `serde_json` (arbitrary precision) and objects.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Timestamp, A::Error> {
+        let v = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Self::of(&v)
     }
 }
 
@@ -334,6 +403,41 @@ mod tests {
         Timestamp::from_value(&v)
             .map(|t| t.to_json_string())
             .map_err(|e| e.kind.into_owned())
+    }
+
+    #[test]
+    fn deserializes_as_from_value_reads() {
+        for v in [
+            json!("2026-04-05T12:00:00.5+02:00"),
+            json!("2026-04-05"),
+            json!("not a date"),
+            json!(1_700_000_000),
+            json!(1_700_000_000.25),
+            json!(u64::MAX),
+            json!(-5),
+            json!(true),
+            json!(null),
+            json!([1]),
+            json!({"a": 1}),
+            serde_json::from_str::<Value>("123456789012345678901234567890").unwrap(),
+        ] {
+            let want = Timestamp::from_value(&v).map_err(|e| e.message);
+            let text = v.to_string();
+            let got = serde_json::from_str::<Timestamp>(&text).map_err(|e| e.to_string());
+            let got_value =
+                serde_json::from_value::<Timestamp>(v.clone()).map_err(|e| e.to_string());
+            let packed = rmp_serde::to_vec_named(&v).unwrap();
+            let got_rmp = rmp_serde::from_slice::<Timestamp>(&packed).map_err(|e| e.to_string());
+            for (how, got) in [("text", got), ("value", got_value), ("msgpack", got_rmp)] {
+                match (&want, &got) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{v} from {how}"),
+                    (Err(a), Err(b)) => {
+                        assert!(b.starts_with(a.as_str()), "{v} from {how}: {a} / {b}")
+                    }
+                    _ => panic!("{v} from {how}: {want:?} / {got:?}"),
+                }
+            }
+        }
     }
 
     #[test]
