@@ -3,8 +3,13 @@
 //! Inbound, a Python value becomes a [`Json`] tree with the meaning `json.loads` would
 //! give the same document: `bool` before `int`, integers of any size, floats, `str`
 //! (subclasses such as string enums included), `list`/`tuple` as arrays, `dict` with `str`
-//! keys as objects. Strings are not copied: the tree borrows their UTF-8 text from the
-//! Python objects, which a [`Keep`] holds alive for as long as the tree lives.
+//! keys as objects. The UTF-8 text of the (short) strings of a value is copied into one
+//! bump arena of a [`Keep`], so the tree holds no Python object: it can be read on other
+//! threads with the interpreter released, and dropping it needs no reference counting.
+//! Long texts (a whole log given as `str`) are borrowed instead, the [`Keep`] holding
+//! their objects alive for as long as the tree lives.
+//! Values of the exact built-in types are recognised by a type pointer compare; subclasses
+//! and tuples take the general path.
 //!
 //! Outbound, library values ([`Json`] trees, `serde_json` values, anything `Serialize`)
 //! become plain Python values: `dict`, `list`, `str`, `int`, `float`, `bool`, `None`.
@@ -18,10 +23,15 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use typed_arena::Arena;
 
-/// Python objects kept alive while a tree borrows their text.
+/// Strings longer than this are borrowed from their objects rather than copied.
+const COPY_LIMIT: usize = 4096;
+
+/// The text of the strings a tree holds (copied), and the Python objects whose text it
+/// borrows (long strings, `bytes`), alive while the tree lives.
 pub struct Keep<'py> {
     strs: Arena<Bound<'py, PyString>>,
     bytes: Arena<Bound<'py, PyBytes>>,
+    text: bumpalo::Bump,
     /// The last `uuid.UUID` read and its text: a log's events mostly share one project.
     last_uuid: RefCell<Option<(Bound<'py, PyAny>, String)>>,
 }
@@ -30,8 +40,9 @@ impl<'py> Keep<'py> {
     /// An empty keeper.
     pub fn new() -> Self {
         Keep {
-            strs: Arena::with_capacity(16),
+            strs: Arena::with_capacity(0),
             bytes: Arena::with_capacity(0),
+            text: bumpalo::Bump::with_capacity(512),
             last_uuid: RefCell::new(None),
         }
     }
@@ -64,10 +75,20 @@ impl<'py> Keep<'py> {
         held.to_str()
     }
 
-    /// The UTF-8 text of `s`, which the keeper takes over (no new reference is made).
+    /// The UTF-8 text of `s`, copied (or, when long, borrowed) for as long as this keeper
+    /// lives.
     pub fn own_str<'a>(&'a self, s: Bound<'py, PyString>) -> PyResult<&'a str> {
-        let held: &'a Bound<'py, PyString> = self.strs.alloc(s);
-        held.to_str()
+        self.text_of(&s)
+    }
+
+    /// The UTF-8 text of a `str` object (of any `str` subclass): a copy in the arena, or
+    /// for a long text the object's own buffer, the object kept alive.
+    fn text_of<'a>(&'a self, s: &Bound<'py, PyString>) -> PyResult<&'a str> {
+        let text = s.to_str()?;
+        if text.len() <= COPY_LIMIT {
+            return Ok(self.text.alloc_str(text));
+        }
+        self.str(s)
     }
 
     /// The bytes of `b`, borrowed for as long as this keeper lives.
@@ -97,16 +118,13 @@ pub fn to_json_owned<'a, 'py>(keep: &'a Keep<'py>, obj: Bound<'py, PyAny>) -> Py
     owned_value(keep, obj, 0)
 }
 
-/// [`value`] of an owned reference: a string is handed to the keeper as it is.
+/// [`value`] of an owned reference.
 fn owned_value<'a, 'py>(
     keep: &'a Keep<'py>,
     obj: Bound<'py, PyAny>,
     depth: usize,
 ) -> PyResult<Json<'a>> {
-    match obj.cast_into::<PyString>() {
-        Ok(s) => Ok(Json::Str(Cow::Borrowed(keep.own_str(s)?))),
-        Err(e) => value(keep, &e.into_inner(), depth),
-    }
+    value(keep, &obj, depth)
 }
 
 fn value<'a, 'py>(
@@ -114,8 +132,53 @@ fn value<'a, 'py>(
     obj: &Bound<'py, PyAny>,
     depth: usize,
 ) -> PyResult<Json<'a>> {
+    // The exact built-in types first: each test is a type pointer compare.
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        return Ok(Json::Str(Cow::Borrowed(keep.text_of(s)?)));
+    }
+    if let Ok(d) = obj.cast_exact::<PyDict>() {
+        return dict(keep, d, depth);
+    }
+    if obj.is_none() {
+        return Ok(Json::Null);
+    }
+    if let Ok(b) = obj.cast_exact::<PyBool>() {
+        return Ok(Json::Bool(b.is_true()));
+    }
+    if obj.is_exact_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Json::Int(i));
+        }
+        return int(obj);
+    }
+    if let Ok(f) = obj.cast_exact::<PyFloat>() {
+        return Ok(Json::Float(f.value()));
+    }
+    if let Ok(l) = obj.cast_exact::<PyList>() {
+        return list(keep, l, depth);
+    }
+    value_general(keep, obj, depth)
+}
+
+fn list<'a, 'py>(keep: &'a Keep<'py>, l: &Bound<'py, PyList>, depth: usize) -> PyResult<Json<'a>> {
+    if depth >= MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let mut items = Vec::with_capacity(l.len());
+    for item in l.iter() {
+        items.push(value(keep, &item, depth + 1)?);
+    }
+    Ok(Json::Array(items))
+}
+
+/// Subclasses of the built-in types, tuples, and the values JSON cannot hold.
+fn value_general<'a, 'py>(
+    keep: &'a Keep<'py>,
+    obj: &Bound<'py, PyAny>,
+    depth: usize,
+) -> PyResult<Json<'a>> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Json::Str(Cow::Borrowed(keep.str(s)?)));
+        return Ok(Json::Str(Cow::Borrowed(keep.text_of(s)?)));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         return dict(keep, d, depth);
@@ -133,14 +196,7 @@ fn value<'a, 'py>(
         return Ok(Json::Float(f.value()));
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        if depth >= MAX_DEPTH {
-            return Err(too_deep());
-        }
-        let mut items = Vec::with_capacity(l.len());
-        for item in l.iter() {
-            items.push(owned_value(keep, item, depth + 1)?);
-        }
-        return Ok(Json::Array(items));
+        return list(keep, l, depth);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
         if depth >= MAX_DEPTH {
@@ -190,8 +246,8 @@ pub fn dict<'a, 'py>(
             }
         };
         entries.push((
-            Cow::Borrowed(keep.own_str(k)?),
-            owned_value(keep, v, depth + 1)?,
+            Cow::Borrowed(keep.text_of(&k)?),
+            value(keep, &v, depth + 1)?,
         ));
     }
     Ok(Json::Object(entries))

@@ -272,7 +272,9 @@ impl<'py> ProjectionVisitor for ReplayInput<'_, 'py> {
         let state = state.map_err(|e| reducer_failure(py, e))?;
         let _pause = pyser::GcPause::new(py)?;
         let out = PyDict::new(py);
-        out.set_item(pyo3::intern!(py, "state"), pyser::to_py(py, &state)?)?;
+        let state_py = pyser::to_py(py, &state);
+        pyser::drop_off_thread(state);
+        out.set_item(pyo3::intern!(py, "state"), state_py?)?;
         out.set_item(pyo3::intern!(py, "events"), events)?;
         let file = PyString::new(py, self.name);
         let list = PyList::empty(py);

@@ -214,7 +214,9 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
         let state = py
             .detach(move || replay_all(projection, items))
             .map_err(|e| reducer_failure(py, e))?;
-        pyser::to_py_paused(py, &state)
+        let out = pyser::to_py_paused(py, &state);
+        pyser::drop_off_thread(state);
+        out
     }
 }
 
