@@ -59,14 +59,24 @@ pub fn to_py<'py, T: Serialize + ?Sized>(
 }
 
 /// Strings up to this length go through the string cache.
-const CACHED_LEN: usize = 48;
+const CACHED_LEN: usize = 32;
 /// Slots of the string cache (a power of two).
 const CACHE_SLOTS: usize = 4096;
 
-/// A direct-mapped cache of the strings made while one value is built: `(hash, str)` per
-/// slot, the newest string of a slot replacing the older one.
+/// One slot of the string cache: a string and a copy of its text (compared without
+/// touching the Python object).
+struct Slot {
+    len: u8,
+    text: [u8; CACHED_LEN],
+    obj: Py<PyString>,
+}
+
+/// A direct-mapped cache of the strings made while one value is built. A slot keeps the
+/// first string that lands in it: the strings that repeat in a state (lanes, names,
+/// repositories, commands) repeat from its first entries on, and evicting would cost a
+/// reference count update on a long-untouched object.
 struct StrCache {
-    slots: Vec<Option<(u64, Py<PyString>)>>,
+    slots: Vec<Option<Slot>>,
 }
 
 thread_local! {
@@ -82,7 +92,9 @@ struct StrCacheScope {
 impl StrCacheScope {
     fn enter() -> Self {
         let outermost = STRINGS.with(|c| {
-            let mut c = c.borrow_mut();
+            let Ok(mut c) = c.try_borrow_mut() else {
+                return false;
+            };
             if c.is_some() {
                 return false;
             }
@@ -97,14 +109,14 @@ impl StrCacheScope {
 impl Drop for StrCacheScope {
     fn drop(&mut self) {
         if self.outermost {
-            let cache = STRINGS.with(|c| c.borrow_mut().take());
+            let cache = STRINGS.with(|c| c.try_borrow_mut().ok().and_then(|mut c| c.take()));
             drop(cache);
         }
     }
 }
 
 /// `v` as a Python string, shared with an equal one made earlier in this [`to_py`] when
-/// the cache still holds it.
+/// the cache holds it.
 fn py_str<'py>(py: Python<'py>, v: &str) -> Bound<'py, PyString> {
     if v.len() > CACHED_LEN {
         return PyString::new(py, v);
@@ -116,26 +128,33 @@ fn py_str<'py>(py: Python<'py>, v: &str) -> Bound<'py, PyString> {
         let Some(cache) = c.as_mut() else {
             return PyString::new(py, v);
         };
+        if cache.slots.is_empty() {
+            cache.slots = (0..CACHE_SLOTS).map(|_| None).collect();
+        }
         let hash = {
             let mut h = rustc_hash::FxHasher::default();
             h.write(v.as_bytes());
             h.finish()
         };
-        if cache.slots.is_empty() {
-            cache.slots = (0..CACHE_SLOTS).map(|_| None).collect();
-        }
         let slot = &mut cache.slots[(hash as usize) & (CACHE_SLOTS - 1)];
-        if let Some((h, s)) = slot
-            && *h == hash
-        {
-            let s = s.bind(py);
-            if s.to_str().is_ok_and(|t| t == v) {
-                return s.clone();
+        match slot {
+            Some(s) if s.text.get(..usize::from(s.len)) == Some(v.as_bytes()) => {
+                s.obj.bind(py).clone()
+            }
+            Some(_) => PyString::new(py, v),
+            None => {
+                let obj = PyString::new(py, v);
+                let mut text = [0u8; CACHED_LEN];
+                text[..v.len()].copy_from_slice(v.as_bytes());
+                *slot = Some(Slot {
+                    // At most CACHED_LEN (32): fits.
+                    len: v.len() as u8,
+                    text,
+                    obj: obj.clone().unbind(),
+                });
+                obj
             }
         }
-        let s = PyString::new(py, v);
-        *slot = Some((hash, s.clone().unbind()));
-        s
     })
 }
 
