@@ -146,9 +146,6 @@ fn value<'a, 'py>(
         return Ok(Json::Bool(b.is_true()));
     }
     if obj.is_exact_instance_of::<PyInt>() {
-        if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Json::Int(i));
-        }
         return int(obj);
     }
     if let Ok(f) = obj.cast_exact::<PyFloat>() {
