@@ -110,105 +110,188 @@ fn too_deep() -> PyErr {
 /// non-`str` key, …) and `ValueError` for one nested more deeply than the JSON reader
 /// accepts (which also stops self-referencing containers).
 pub fn to_json<'a, 'py>(keep: &'a Keep<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Json<'a>> {
-    value(keep, obj, 0)
+    Reader::new(keep).value(obj, 0, 0)
 }
 
-/// [`to_json`] of an owned reference, which the keeper takes over when it is a string.
+/// [`to_json`] of an owned reference.
 pub fn to_json_owned<'a, 'py>(keep: &'a Keep<'py>, obj: Bound<'py, PyAny>) -> PyResult<Json<'a>> {
-    owned_value(keep, obj, 0)
+    Reader::new(keep).value(&obj, 0, 0)
 }
 
-/// [`value`] of an owned reference.
-fn owned_value<'a, 'py>(
+/// Converts a `dict` into an object tree.
+pub fn dict<'a, 'py>(
     keep: &'a Keep<'py>,
-    obj: Bound<'py, PyAny>,
+    d: &Bound<'py, PyDict>,
     depth: usize,
 ) -> PyResult<Json<'a>> {
-    value(keep, &obj, depth)
+    Reader::new(keep).dict(d, depth)
 }
 
-fn value<'a, 'py>(
+/// Container depths and positions within them whose last string a [`Reader`] remembers.
+const RECENT_DEPTHS: usize = 4;
+const RECENT_SLOTS: usize = 64;
+
+/// Reads many values of one shape (a log's envelopes) into trees: a string equal to the
+/// one read last at the same place (depth, position in its container) shares that one's
+/// copy, so the keys of every envelope, and the values that repeat from event to event
+/// (types, versions, nodes, lanes), are copied once.
+pub struct Reader<'a, 'py> {
     keep: &'a Keep<'py>,
-    obj: &Bound<'py, PyAny>,
-    depth: usize,
-) -> PyResult<Json<'a>> {
-    // The exact built-in types first: each test is a type pointer compare.
-    if let Ok(s) = obj.cast_exact::<PyString>() {
-        return Ok(Json::Str(Cow::Borrowed(keep.text_of(s)?)));
-    }
-    if let Ok(d) = obj.cast_exact::<PyDict>() {
-        return dict(keep, d, depth);
-    }
-    if obj.is_none() {
-        return Ok(Json::Null);
-    }
-    if let Ok(b) = obj.cast_exact::<PyBool>() {
-        return Ok(Json::Bool(b.is_true()));
-    }
-    if obj.is_exact_instance_of::<PyInt>() {
-        return int(obj);
-    }
-    if let Ok(f) = obj.cast_exact::<PyFloat>() {
-        return Ok(Json::Float(f.value()));
-    }
-    if let Ok(l) = obj.cast_exact::<PyList>() {
-        return list(keep, l, depth);
-    }
-    value_general(keep, obj, depth)
+    remember: bool,
+    recent: Vec<[Option<&'a str>; RECENT_SLOTS]>,
 }
 
-fn list<'a, 'py>(keep: &'a Keep<'py>, l: &Bound<'py, PyList>, depth: usize) -> PyResult<Json<'a>> {
-    if depth >= MAX_DEPTH {
-        return Err(too_deep());
+impl<'a, 'py> Reader<'a, 'py> {
+    /// A reader of one value, copying into `keep`.
+    pub fn new(keep: &'a Keep<'py>) -> Self {
+        Reader {
+            keep,
+            remember: false,
+            recent: Vec::new(),
+        }
     }
-    let mut items = Vec::with_capacity(l.len());
-    for item in l.iter() {
-        items.push(value(keep, &item, depth + 1)?);
-    }
-    Ok(Json::Array(items))
-}
 
-/// Subclasses of the built-in types, tuples, and the values JSON cannot hold.
-fn value_general<'a, 'py>(
-    keep: &'a Keep<'py>,
-    obj: &Bound<'py, PyAny>,
-    depth: usize,
-) -> PyResult<Json<'a>> {
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Json::Str(Cow::Borrowed(keep.text_of(s)?)));
+    /// A reader of many values of one shape, copying into `keep` (see [`Reader`]).
+    pub fn remembering(keep: &'a Keep<'py>) -> Self {
+        Reader {
+            keep,
+            remember: true,
+            recent: Vec::new(),
+        }
     }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        return dict(keep, d, depth);
+
+    /// The keeper the trees borrow from.
+    pub fn keep(&self) -> &'a Keep<'py> {
+        self.keep
     }
-    if obj.is_none() {
-        return Ok(Json::Null);
+
+    /// The text of `s`, found at `slot` of a container at `depth`.
+    fn text(&mut self, s: &Bound<'py, PyString>, depth: usize, slot: usize) -> PyResult<&'a str> {
+        if !self.remember || depth >= RECENT_DEPTHS || slot >= RECENT_SLOTS {
+            return self.keep.text_of(s);
+        }
+        let t = s.to_str()?;
+        if let Some(Some(prev)) = self.recent.get(depth).map(|r| r[slot])
+            && prev == t
+        {
+            return Ok(prev);
+        }
+        let copied = self.keep.text_of(s)?;
+        while self.recent.len() <= depth {
+            self.recent.push([None; RECENT_SLOTS]);
+        }
+        self.recent[depth][slot] = Some(copied);
+        Ok(copied)
     }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Json::Bool(b.is_true()));
+
+    /// A value found at `slot` of a container at `depth` (the top level: 0, 0).
+    pub fn value(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        depth: usize,
+        slot: usize,
+    ) -> PyResult<Json<'a>> {
+        // The exact built-in types first: each test is a type pointer compare.
+        if let Ok(s) = obj.cast_exact::<PyString>() {
+            return Ok(Json::Str(Cow::Borrowed(self.text(s, depth, slot)?)));
+        }
+        if let Ok(d) = obj.cast_exact::<PyDict>() {
+            return self.dict(d, depth);
+        }
+        if obj.is_none() {
+            return Ok(Json::Null);
+        }
+        if let Ok(b) = obj.cast_exact::<PyBool>() {
+            return Ok(Json::Bool(b.is_true()));
+        }
+        if obj.is_exact_instance_of::<PyInt>() {
+            return int(obj);
+        }
+        if let Ok(f) = obj.cast_exact::<PyFloat>() {
+            return Ok(Json::Float(f.value()));
+        }
+        if let Ok(l) = obj.cast_exact::<PyList>() {
+            return self.list(l, depth);
+        }
+        self.general(obj, depth, slot)
     }
-    if obj.cast::<PyInt>().is_ok() {
-        return int(obj);
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        return Ok(Json::Float(f.value()));
-    }
-    if let Ok(l) = obj.cast::<PyList>() {
-        return list(keep, l, depth);
-    }
-    if let Ok(t) = obj.cast::<PyTuple>() {
+
+    fn list(&mut self, l: &Bound<'py, PyList>, depth: usize) -> PyResult<Json<'a>> {
         if depth >= MAX_DEPTH {
             return Err(too_deep());
         }
-        let mut items = Vec::with_capacity(t.len());
-        for item in t.iter() {
-            items.push(owned_value(keep, item, depth + 1)?);
+        let mut items = Vec::with_capacity(l.len());
+        for (i, item) in l.iter().enumerate() {
+            items.push(self.value(&item, depth + 1, 2 * i + 1)?);
         }
-        return Ok(Json::Array(items));
+        Ok(Json::Array(items))
     }
-    Err(PyTypeError::new_err(format!(
-        "a value of type {} has no JSON form (expected dict, list, tuple, str, int, float, bool or None)",
-        type_name(obj)
-    )))
+
+    /// Subclasses of the built-in types, tuples, and the values JSON cannot hold.
+    fn general(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        depth: usize,
+        slot: usize,
+    ) -> PyResult<Json<'a>> {
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(Json::Str(Cow::Borrowed(self.text(s, depth, slot)?)));
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            return self.dict(d, depth);
+        }
+        if obj.is_none() {
+            return Ok(Json::Null);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Json::Bool(b.is_true()));
+        }
+        if obj.cast::<PyInt>().is_ok() {
+            return int(obj);
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            return Ok(Json::Float(f.value()));
+        }
+        if let Ok(l) = obj.cast::<PyList>() {
+            return self.list(l, depth);
+        }
+        if let Ok(t) = obj.cast::<PyTuple>() {
+            if depth >= MAX_DEPTH {
+                return Err(too_deep());
+            }
+            let mut items = Vec::with_capacity(t.len());
+            for (i, item) in t.iter().enumerate() {
+                items.push(self.value(&item, depth + 1, 2 * i + 1)?);
+            }
+            return Ok(Json::Array(items));
+        }
+        Err(PyTypeError::new_err(format!(
+            "a value of type {} has no JSON form (expected dict, list, tuple, str, int, float, bool or None)",
+            type_name(obj)
+        )))
+    }
+
+    /// Converts a `dict` at `depth` into an object tree.
+    pub fn dict(&mut self, d: &Bound<'py, PyDict>, depth: usize) -> PyResult<Json<'a>> {
+        if depth >= MAX_DEPTH {
+            return Err(too_deep());
+        }
+        let mut entries = Vec::with_capacity(d.len());
+        for (i, (k, v)) in d.iter().enumerate() {
+            let k = match k.cast_into::<PyString>() {
+                Ok(k) => k,
+                Err(e) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "dict keys must be str, not {}",
+                        type_name(&e.into_inner())
+                    )));
+                }
+            };
+            let key = self.text(&k, depth, 2 * i)?;
+            entries.push((Cow::Borrowed(key), self.value(&v, depth + 1, 2 * i + 1)?));
+        }
+        Ok(Json::Object(entries))
+    }
 }
 
 /// Whether `obj` is of a type [`to_json`] reads (its contents aside).
@@ -220,34 +303,6 @@ pub fn is_plain(obj: &Bound<'_, PyAny>) -> bool {
         || obj.is_instance_of::<PyFloat>()
         || obj.is_instance_of::<PyList>()
         || obj.is_instance_of::<PyTuple>()
-}
-
-/// Converts a `dict` into an object tree.
-pub fn dict<'a, 'py>(
-    keep: &'a Keep<'py>,
-    d: &Bound<'py, PyDict>,
-    depth: usize,
-) -> PyResult<Json<'a>> {
-    if depth >= MAX_DEPTH {
-        return Err(too_deep());
-    }
-    let mut entries = Vec::with_capacity(d.len());
-    for (k, v) in d.iter() {
-        let k = match k.cast_into::<PyString>() {
-            Ok(k) => k,
-            Err(e) => {
-                return Err(PyTypeError::new_err(format!(
-                    "dict keys must be str, not {}",
-                    type_name(&e.into_inner())
-                )));
-            }
-        };
-        entries.push((
-            Cow::Borrowed(keep.text_of(&k)?),
-            value(keep, &v, depth + 1)?,
-        ));
-    }
-    Ok(Json::Object(entries))
 }
 
 fn int(obj: &Bound<'_, PyAny>) -> PyResult<Json<'static>> {
