@@ -578,6 +578,38 @@ impl Event {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_canonical_ulid_table_is_the_crockford_upper_case_predicate() {
+        for b in 0..=255u8 {
+            let slow = b.is_ascii_digit()
+                || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'L' | b'O' | b'U'));
+            assert_eq!(CANONICAL_ULID_BYTE[usize::from(b)], slow, "{b}");
+        }
+        // Every character in every position of a canonical ULID: borrowed when canonical,
+        // upper-cased, or refused, as the character-by-character rules say.
+        let base = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+        for pos in [0, 13, 25] {
+            for c in (0x20u8..0x7f).map(char::from) {
+                let mut id: Vec<char> = base.chars().collect();
+                id[pos] = c;
+                let id: String = id.into_iter().collect();
+                let got = normalize_event_id(&id);
+                if is_crockford(c) {
+                    let want = id.to_ascii_uppercase();
+                    assert_eq!(got.as_deref(), Ok(want.as_str()), "{id}");
+                    assert_eq!(
+                        matches!(got, Ok(Cow::Borrowed(_))),
+                        want == id,
+                        "{id}"
+                    );
+                } else {
+                    assert!(got.is_err() || id.len() != 26 || !is_crockford(c), "{id}");
+                }
+            }
+        }
+    }
+
     use super::*;
 
     fn base() -> Value {

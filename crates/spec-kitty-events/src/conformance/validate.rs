@@ -1057,7 +1057,7 @@ mod tests {
             json!("é\n"),
             json!("3.0.0\n"),
         ];
-        let (mut docs, mut errors) = (0, 0);
+        let (mut docs, mut errors, mut unread_ok) = (0, 0, 0);
         for entry in manifest.fixtures.iter().filter(|e| e.is_verdict()) {
             let Some(contract) = registry::find(&entry.event_type) else {
                 continue;
@@ -1081,11 +1081,39 @@ mod tests {
                 let a = schema_errors(contract.schema, &tree.to_value());
                 let b = schema_errors_tree(contract.schema, &tree);
                 assert_eq!(a, b, "{} {v}", entry.id);
+                // Without the quick validity pass first (as when the model layer
+                // objected), rendered from the errors as found: the same errors.
+                let c: Vec<SchemaError> = found_schema_errors(contract.schema, &tree, true)
+                    .iter()
+                    .map(FoundSchemaError::to_schema_error)
+                    .collect();
+                assert_eq!(a, c, "{} {v}", entry.id);
+                // The envelope validated with its payload unread: the same verdict and
+                // errors, the same slots (the payload's aside, left null when valid).
+                let full = EVENT_MODEL.validate_values(&tree);
+                let unread = EVENT_MODEL.validate_values_unread(&tree, &["payload"]);
+                match (&full, &unread) {
+                    (Ok(f), Ok(u)) => {
+                        assert_eq!(f.len(), u.len());
+                        for (i, (x, y)) in f.iter().zip(u).enumerate() {
+                            if i == 3 && tree.get("payload").is_some() {
+                                // Given (an object, or the verdict would differ): unread.
+                                assert!(y.is_null() && x.is_object(), "{} {v}", entry.id);
+                            } else {
+                                assert_eq!(x, y, "{} {v}", entry.id);
+                            }
+                        }
+                        unread_ok += 1;
+                    }
+                    (Err(f), Err(u)) => assert_eq!(f, u, "{} {v}", entry.id),
+                    _ => panic!("verdicts differ: {} {v}", entry.id),
+                }
                 docs += 1;
                 errors += a.len();
             }
         }
         assert!(docs > 3000 && errors > 3000, "{docs} {errors}");
+        assert!(unread_ok > 20, "{unread_ok} valid envelopes");
     }
 
     #[test]
