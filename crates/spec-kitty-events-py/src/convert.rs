@@ -3,8 +3,13 @@
 //! Inbound, a Python value becomes a [`Json`] tree with the meaning `json.loads` would
 //! give the same document: `bool` before `int`, integers of any size, floats, `str`
 //! (subclasses such as string enums included), `list`/`tuple` as arrays, `dict` with `str`
-//! keys as objects. Strings are not copied: the tree borrows their UTF-8 text from the
-//! Python objects, which a [`Keep`] holds alive for as long as the tree lives.
+//! keys as objects. The UTF-8 text of the (short) strings of a value is copied into one
+//! bump arena of a [`Keep`], so the tree holds no Python object: it can be read on other
+//! threads with the interpreter released, and dropping it needs no reference counting.
+//! Long texts (a whole log given as `str`) are borrowed instead, the [`Keep`] holding
+//! their objects alive for as long as the tree lives.
+//! Values of the exact built-in types are recognised by a type pointer compare; subclasses
+//! and tuples take the general path.
 //!
 //! Outbound, library values ([`Json`] trees, `serde_json` values, anything `Serialize`)
 //! become plain Python values: `dict`, `list`, `str`, `int`, `float`, `bool`, `None`.
@@ -18,10 +23,15 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use typed_arena::Arena;
 
-/// Python objects kept alive while a tree borrows their text.
+/// Strings longer than this are borrowed from their objects rather than copied.
+const COPY_LIMIT: usize = 4096;
+
+/// The text of the strings a tree holds (copied), and the Python objects whose text it
+/// borrows (long strings, `bytes`), alive while the tree lives.
 pub struct Keep<'py> {
     strs: Arena<Bound<'py, PyString>>,
     bytes: Arena<Bound<'py, PyBytes>>,
+    text: bumpalo::Bump,
     /// The last `uuid.UUID` read and its text: a log's events mostly share one project.
     last_uuid: RefCell<Option<(Bound<'py, PyAny>, String)>>,
 }
@@ -30,8 +40,9 @@ impl<'py> Keep<'py> {
     /// An empty keeper.
     pub fn new() -> Self {
         Keep {
-            strs: Arena::with_capacity(16),
+            strs: Arena::with_capacity(0),
             bytes: Arena::with_capacity(0),
+            text: bumpalo::Bump::with_capacity(512),
             last_uuid: RefCell::new(None),
         }
     }
@@ -64,10 +75,20 @@ impl<'py> Keep<'py> {
         held.to_str()
     }
 
-    /// The UTF-8 text of `s`, which the keeper takes over (no new reference is made).
+    /// The UTF-8 text of `s`, copied (or, when long, borrowed) for as long as this keeper
+    /// lives.
     pub fn own_str<'a>(&'a self, s: Bound<'py, PyString>) -> PyResult<&'a str> {
-        let held: &'a Bound<'py, PyString> = self.strs.alloc(s);
-        held.to_str()
+        self.text_of(&s)
+    }
+
+    /// The UTF-8 text of a `str` object (of any `str` subclass): a copy in the arena, or
+    /// for a long text the object's own buffer, the object kept alive.
+    fn text_of<'a>(&'a self, s: &Bound<'py, PyString>) -> PyResult<&'a str> {
+        let text = s.to_str()?;
+        if text.len() <= COPY_LIMIT {
+            return Ok(self.text.alloc_str(text));
+        }
+        self.str(s)
     }
 
     /// The bytes of `b`, borrowed for as long as this keeper lives.
@@ -89,73 +110,188 @@ fn too_deep() -> PyErr {
 /// non-`str` key, …) and `ValueError` for one nested more deeply than the JSON reader
 /// accepts (which also stops self-referencing containers).
 pub fn to_json<'a, 'py>(keep: &'a Keep<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Json<'a>> {
-    value(keep, obj, 0)
+    Reader::new(keep).value(obj, 0, 0)
 }
 
-/// [`to_json`] of an owned reference, which the keeper takes over when it is a string.
+/// [`to_json`] of an owned reference.
 pub fn to_json_owned<'a, 'py>(keep: &'a Keep<'py>, obj: Bound<'py, PyAny>) -> PyResult<Json<'a>> {
-    owned_value(keep, obj, 0)
+    Reader::new(keep).value(&obj, 0, 0)
 }
 
-/// [`value`] of an owned reference: a string is handed to the keeper as it is.
-fn owned_value<'a, 'py>(
+/// Converts a `dict` into an object tree.
+pub fn dict<'a, 'py>(
     keep: &'a Keep<'py>,
-    obj: Bound<'py, PyAny>,
+    d: &Bound<'py, PyDict>,
     depth: usize,
 ) -> PyResult<Json<'a>> {
-    match obj.cast_into::<PyString>() {
-        Ok(s) => Ok(Json::Str(Cow::Borrowed(keep.own_str(s)?))),
-        Err(e) => value(keep, &e.into_inner(), depth),
-    }
+    Reader::new(keep).dict(d, depth)
 }
 
-fn value<'a, 'py>(
+/// Container depths and positions within them whose last string a [`Reader`] remembers.
+const RECENT_DEPTHS: usize = 4;
+const RECENT_SLOTS: usize = 64;
+
+/// Reads many values of one shape (a log's envelopes) into trees: a string equal to the
+/// one read last at the same place (depth, position in its container) shares that one's
+/// copy, so the keys of every envelope, and the values that repeat from event to event
+/// (types, versions, nodes, lanes), are copied once.
+pub struct Reader<'a, 'py> {
     keep: &'a Keep<'py>,
-    obj: &Bound<'py, PyAny>,
-    depth: usize,
-) -> PyResult<Json<'a>> {
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Json::Str(Cow::Borrowed(keep.str(s)?)));
+    remember: bool,
+    recent: Vec<[Option<&'a str>; RECENT_SLOTS]>,
+}
+
+impl<'a, 'py> Reader<'a, 'py> {
+    /// A reader of one value, copying into `keep`.
+    pub fn new(keep: &'a Keep<'py>) -> Self {
+        Reader {
+            keep,
+            remember: false,
+            recent: Vec::new(),
+        }
     }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        return dict(keep, d, depth);
+
+    /// A reader of many values of one shape, copying into `keep` (see [`Reader`]).
+    pub fn remembering(keep: &'a Keep<'py>) -> Self {
+        Reader {
+            keep,
+            remember: true,
+            recent: Vec::new(),
+        }
     }
-    if obj.is_none() {
-        return Ok(Json::Null);
+
+    /// The keeper the trees borrow from.
+    pub fn keep(&self) -> &'a Keep<'py> {
+        self.keep
     }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Json::Bool(b.is_true()));
+
+    /// The text of `s`, found at `slot` of a container at `depth`.
+    fn text(&mut self, s: &Bound<'py, PyString>, depth: usize, slot: usize) -> PyResult<&'a str> {
+        if !self.remember || depth >= RECENT_DEPTHS || slot >= RECENT_SLOTS {
+            return self.keep.text_of(s);
+        }
+        let t = s.to_str()?;
+        if let Some(Some(prev)) = self.recent.get(depth).map(|r| r[slot])
+            && prev == t
+        {
+            return Ok(prev);
+        }
+        let copied = self.keep.text_of(s)?;
+        while self.recent.len() <= depth {
+            self.recent.push([None; RECENT_SLOTS]);
+        }
+        self.recent[depth][slot] = Some(copied);
+        Ok(copied)
     }
-    if obj.cast::<PyInt>().is_ok() {
-        return int(obj);
+
+    /// A value found at `slot` of a container at `depth` (the top level: 0, 0).
+    pub fn value(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        depth: usize,
+        slot: usize,
+    ) -> PyResult<Json<'a>> {
+        // The exact built-in types first: each test is a type pointer compare.
+        if let Ok(s) = obj.cast_exact::<PyString>() {
+            return Ok(Json::Str(Cow::Borrowed(self.text(s, depth, slot)?)));
+        }
+        if let Ok(d) = obj.cast_exact::<PyDict>() {
+            return self.dict(d, depth);
+        }
+        if obj.is_none() {
+            return Ok(Json::Null);
+        }
+        if let Ok(b) = obj.cast_exact::<PyBool>() {
+            return Ok(Json::Bool(b.is_true()));
+        }
+        if obj.is_exact_instance_of::<PyInt>() {
+            return int(obj);
+        }
+        if let Ok(f) = obj.cast_exact::<PyFloat>() {
+            return Ok(Json::Float(f.value()));
+        }
+        if let Ok(l) = obj.cast_exact::<PyList>() {
+            return self.list(l, depth);
+        }
+        self.general(obj, depth, slot)
     }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        return Ok(Json::Float(f.value()));
-    }
-    if let Ok(l) = obj.cast::<PyList>() {
+
+    fn list(&mut self, l: &Bound<'py, PyList>, depth: usize) -> PyResult<Json<'a>> {
         if depth >= MAX_DEPTH {
             return Err(too_deep());
         }
         let mut items = Vec::with_capacity(l.len());
-        for item in l.iter() {
-            items.push(owned_value(keep, item, depth + 1)?);
+        for (i, item) in l.iter().enumerate() {
+            items.push(self.value(&item, depth + 1, 2 * i + 1)?);
         }
-        return Ok(Json::Array(items));
+        Ok(Json::Array(items))
     }
-    if let Ok(t) = obj.cast::<PyTuple>() {
+
+    /// Subclasses of the built-in types, tuples, and the values JSON cannot hold.
+    fn general(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        depth: usize,
+        slot: usize,
+    ) -> PyResult<Json<'a>> {
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(Json::Str(Cow::Borrowed(self.text(s, depth, slot)?)));
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            return self.dict(d, depth);
+        }
+        if obj.is_none() {
+            return Ok(Json::Null);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Json::Bool(b.is_true()));
+        }
+        if obj.cast::<PyInt>().is_ok() {
+            return int(obj);
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            return Ok(Json::Float(f.value()));
+        }
+        if let Ok(l) = obj.cast::<PyList>() {
+            return self.list(l, depth);
+        }
+        if let Ok(t) = obj.cast::<PyTuple>() {
+            if depth >= MAX_DEPTH {
+                return Err(too_deep());
+            }
+            let mut items = Vec::with_capacity(t.len());
+            for (i, item) in t.iter().enumerate() {
+                items.push(self.value(&item, depth + 1, 2 * i + 1)?);
+            }
+            return Ok(Json::Array(items));
+        }
+        Err(PyTypeError::new_err(format!(
+            "a value of type {} has no JSON form (expected dict, list, tuple, str, int, float, bool or None)",
+            type_name(obj)
+        )))
+    }
+
+    /// Converts a `dict` at `depth` into an object tree.
+    pub fn dict(&mut self, d: &Bound<'py, PyDict>, depth: usize) -> PyResult<Json<'a>> {
         if depth >= MAX_DEPTH {
             return Err(too_deep());
         }
-        let mut items = Vec::with_capacity(t.len());
-        for item in t.iter() {
-            items.push(owned_value(keep, item, depth + 1)?);
+        let mut entries = Vec::with_capacity(d.len());
+        for (i, (k, v)) in d.iter().enumerate() {
+            let k = match k.cast_into::<PyString>() {
+                Ok(k) => k,
+                Err(e) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "dict keys must be str, not {}",
+                        type_name(&e.into_inner())
+                    )));
+                }
+            };
+            let key = self.text(&k, depth, 2 * i)?;
+            entries.push((Cow::Borrowed(key), self.value(&v, depth + 1, 2 * i + 1)?));
         }
-        return Ok(Json::Array(items));
+        Ok(Json::Object(entries))
     }
-    Err(PyTypeError::new_err(format!(
-        "a value of type {} has no JSON form (expected dict, list, tuple, str, int, float, bool or None)",
-        type_name(obj)
-    )))
 }
 
 /// Whether `obj` is of a type [`to_json`] reads (its contents aside).
@@ -167,34 +303,6 @@ pub fn is_plain(obj: &Bound<'_, PyAny>) -> bool {
         || obj.is_instance_of::<PyFloat>()
         || obj.is_instance_of::<PyList>()
         || obj.is_instance_of::<PyTuple>()
-}
-
-/// Converts a `dict` into an object tree.
-pub fn dict<'a, 'py>(
-    keep: &'a Keep<'py>,
-    d: &Bound<'py, PyDict>,
-    depth: usize,
-) -> PyResult<Json<'a>> {
-    if depth >= MAX_DEPTH {
-        return Err(too_deep());
-    }
-    let mut entries = Vec::with_capacity(d.len());
-    for (k, v) in d.iter() {
-        let k = match k.cast_into::<PyString>() {
-            Ok(k) => k,
-            Err(e) => {
-                return Err(PyTypeError::new_err(format!(
-                    "dict keys must be str, not {}",
-                    type_name(&e.into_inner())
-                )));
-            }
-        };
-        entries.push((
-            Cow::Borrowed(keep.own_str(k)?),
-            owned_value(keep, v, depth + 1)?,
-        ));
-    }
-    Ok(Json::Object(entries))
 }
 
 fn int(obj: &Bound<'_, PyAny>) -> PyResult<Json<'static>> {

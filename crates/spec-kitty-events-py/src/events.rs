@@ -168,6 +168,17 @@ pub fn event_tree<'a, 'py>(keep: &'a Keep<'py>, obj: &Bound<'py, PyAny>) -> PyRe
     )))
 }
 
+/// [`event_tree`] through `reader` (which shares the repeated strings of many envelopes).
+pub fn event_tree_read<'a, 'py>(
+    reader: &mut convert::Reader<'a, 'py>,
+    obj: &Bound<'py, PyAny>,
+) -> PyResult<Json<'a>> {
+    match obj.cast::<PyDict>() {
+        Ok(d) => reader.dict(d, 0),
+        Err(_) => event_tree(reader.keep(), obj),
+    }
+}
+
 /// `obj.model_dump(mode="json")`, as a tree.
 fn model_dump<'a, 'py>(keep: &'a Keep<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Json<'a>> {
     let py = obj.py();

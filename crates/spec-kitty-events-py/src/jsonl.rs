@@ -49,7 +49,7 @@ impl Input<'_> {
         }
     }
 
-    /// Runs `records::process_lazy` over the source.
+    /// Runs `records::process_lazy` over the source (reading a file ahead).
     fn process_lazy<T: Send>(
         &self,
         lazy: LazyMember<'_>,
@@ -57,8 +57,9 @@ impl Input<'_> {
         sink: &mut dyn FnMut(T) -> bool,
     ) -> io::Result<()> {
         match self {
+            // A file's next block is read while the current one is parsed.
             Input::Path(p) => {
-                records::process_lazy(std::fs::File::open(p)?, lazy, &|_| {}, work, sink)
+                records::process_lazy_read_ahead(std::fs::File::open(p)?, lazy, &|_| {}, work, sink)
             }
             Input::Bytes(b) => records::process_lazy(*b, lazy, &|_| {}, work, sink),
         }
@@ -272,7 +273,9 @@ impl<'py> ProjectionVisitor for ReplayInput<'_, 'py> {
         let state = state.map_err(|e| reducer_failure(py, e))?;
         let _pause = pyser::GcPause::new(py)?;
         let out = PyDict::new(py);
-        out.set_item(pyo3::intern!(py, "state"), pyser::to_py(py, &state)?)?;
+        let state_py = pyser::to_py(py, &state);
+        pyser::drop_off_thread(state);
+        out.set_item(pyo3::intern!(py, "state"), state_py?)?;
         out.set_item(pyo3::intern!(py, "events"), events)?;
         let file = PyString::new(py, self.name);
         let list = PyList::empty(py);

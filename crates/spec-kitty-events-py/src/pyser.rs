@@ -10,10 +10,11 @@ use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyModule, PyString};
+use rustc_hash::FxHashMap;
 use serde::ser::{self, Serialize};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
+use std::hash::Hasher;
 
 use crate::convert::number_to_py;
 
@@ -45,11 +46,116 @@ impl From<PyErr> for SerError {
 }
 
 /// Serializes `value` into a Python value.
+///
+/// Short strings that repeat (lane names, reviewers, repositories, a map key that is also
+/// a field of its value…) are made once and shared while the value is built: a Python
+/// `str` is immutable, so the result is the same value with fewer objects.
 pub fn to_py<'py, T: Serialize + ?Sized>(
     py: Python<'py>,
     value: &T,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let _scope = StrCacheScope::enter();
     value.serialize(PySer { py }).map_err(|e| e.0)
+}
+
+/// Strings up to this length go through the string cache.
+const CACHED_LEN: usize = 32;
+/// Slots of the string cache (a power of two).
+const CACHE_SLOTS: usize = 4096;
+
+/// One slot of the string cache: a string and a copy of its text (compared without
+/// touching the Python object).
+struct Slot {
+    len: u8,
+    text: [u8; CACHED_LEN],
+    obj: Py<PyString>,
+}
+
+/// A direct-mapped cache of the strings made while one value is built. A slot keeps the
+/// first string that lands in it: the strings that repeat in a state (lanes, names,
+/// repositories, commands) repeat from its first entries on, and evicting would cost a
+/// reference count update on a long-untouched object.
+struct StrCache {
+    slots: Vec<Option<Slot>>,
+}
+
+thread_local! {
+    static STRINGS: RefCell<Option<StrCache>> = const { RefCell::new(None) };
+}
+
+/// The string cache of the current thread while alive (the outermost [`to_py`] makes and
+/// drops it, with the interpreter held).
+struct StrCacheScope {
+    outermost: bool,
+}
+
+impl StrCacheScope {
+    fn enter() -> Self {
+        let outermost = STRINGS.with(|c| {
+            let Ok(mut c) = c.try_borrow_mut() else {
+                return false;
+            };
+            if c.is_some() {
+                return false;
+            }
+            // The slots are made when the first string is.
+            *c = Some(StrCache { slots: Vec::new() });
+            true
+        });
+        StrCacheScope { outermost }
+    }
+}
+
+impl Drop for StrCacheScope {
+    fn drop(&mut self) {
+        if self.outermost {
+            let cache = STRINGS.with(|c| c.try_borrow_mut().ok().and_then(|mut c| c.take()));
+            drop(cache);
+        }
+    }
+}
+
+/// `v` as a Python string, shared with an equal one made earlier in this [`to_py`] when
+/// the cache holds it.
+fn py_str<'py>(py: Python<'py>, v: &str) -> Bound<'py, PyString> {
+    if v.len() > CACHED_LEN {
+        return PyString::new(py, v);
+    }
+    STRINGS.with(|c| {
+        let Ok(mut c) = c.try_borrow_mut() else {
+            return PyString::new(py, v);
+        };
+        let Some(cache) = c.as_mut() else {
+            return PyString::new(py, v);
+        };
+        if cache.slots.is_empty() {
+            cache.slots = (0..CACHE_SLOTS).map(|_| None).collect();
+        }
+        let hash = {
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(v.as_bytes());
+            h.finish()
+        };
+        let slot = &mut cache.slots[(hash as usize) & (CACHE_SLOTS - 1)];
+        match slot {
+            Some(s) if s.text.get(..usize::from(s.len)) == Some(v.as_bytes()) => {
+                s.obj.bind(py).clone()
+            }
+            Some(_) => PyString::new(py, v),
+            None => {
+                let obj = PyString::new(py, v);
+                let mut text = [0u8; CACHED_LEN];
+                text[..v.len()].copy_from_slice(v.as_bytes());
+                *slot = Some(Slot {
+                    // At most CACHED_LEN (32): fits.
+                    len: v.len() as u8,
+                    text,
+                    obj: obj.clone().unbind(),
+                });
+                obj
+            }
+        }
+    })
 }
 
 /// [`to_py`] with Python's cyclic garbage collector paused: building a large state makes
@@ -61,6 +167,12 @@ pub fn to_py_paused<'py, T: Serialize + ?Sized>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let _pause = GcPause::new(py)?;
     to_py(py, value)
+}
+
+/// Drops `value` on a pool thread: freeing a large reduced state (many small blocks) is
+/// no part of the answer, so the caller need not wait for it.
+pub fn drop_off_thread<T: Send + 'static>(value: T) {
+    rayon::spawn(move || drop(value));
 }
 
 /// Pauses the garbage collector while alive (if it was running).
@@ -104,7 +216,7 @@ impl<'py> PySer<'py> {
 }
 
 thread_local! {
-    static FIELD_NAMES: RefCell<HashMap<(usize, usize), Py<PyString>>> = RefCell::new(HashMap::new());
+    static FIELD_NAMES: RefCell<FxHashMap<(usize, usize), Py<PyString>>> = RefCell::new(FxHashMap::default());
 }
 
 /// The Python string of a struct field name, made once: every dict of one struct type
@@ -225,7 +337,7 @@ impl<'py> ser::Serializer for PySer<'py> {
         Ok(PyString::new(self.py, v.encode_utf8(&mut buf)).into_any())
     }
     fn serialize_str(self, v: &str) -> R<'py> {
-        Ok(PyString::new(self.py, v).into_any())
+        Ok(py_str(self.py, v).into_any())
     }
     fn serialize_bytes(self, v: &[u8]) -> R<'py> {
         let list = PyList::empty(self.py);

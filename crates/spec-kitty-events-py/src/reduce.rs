@@ -20,7 +20,8 @@ use spec_kitty_events::replay::{
 
 use crate::convert::{self, Keep};
 use crate::events::{
-    event_tree, invalid_event, is_reference_event, reducer_error, trusted_event_ref,
+    event_tree, event_tree_read, invalid_event, is_reference_event, reducer_error,
+    trusted_event_ref,
 };
 use crate::pyser;
 
@@ -161,6 +162,7 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
     fn visit<P: Projection>(self, projection: P) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let keep = Keep::new();
+        let mut reader = convert::Reader::remembering(&keep);
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(bool, Json<'_>)>)>(4);
         let (read, prepared) = std::thread::scope(|scope| {
             let worker = scope.spawn(move || -> Result<Vec<Prepared<P::Item>>, Rejection> {
@@ -178,7 +180,7 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
                     let trusted = !item.is_instance_of::<PyDict>()
                         && !item.is_instance_of::<PyString>()
                         && is_reference_event(&item);
-                    chunk.push((trusted, event_tree(&keep, &item)?));
+                    chunk.push((trusted, event_tree_read(&mut reader, &item)?));
                     n += 1;
                     if chunk.len() == CHUNK {
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
@@ -214,7 +216,9 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
         let state = py
             .detach(move || replay_all(projection, items))
             .map_err(|e| reducer_failure(py, e))?;
-        pyser::to_py_paused(py, &state)
+        let out = pyser::to_py_paused(py, &state);
+        pyser::drop_off_thread(state);
+        out
     }
 }
 

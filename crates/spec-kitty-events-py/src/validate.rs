@@ -8,9 +8,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
-use spec_kitty_events::Error;
 use spec_kitty_events::conformance::validate::{
-    SchemaError, SchemaPathItem, Violation, validate_event_detailed,
+    FoundSchemaError, SchemaPathItem, Violation, validate_contract_found,
 };
 use spec_kitty_events::contract::FieldError;
 use spec_kitty_events::json::{Json, py as pytext};
@@ -37,7 +36,8 @@ pub struct ModelViolation {
 /// A violation found by the JSON Schema layer.
 #[pyclass(frozen, module = "spec_kitty_events_rs")]
 pub struct SchemaViolation {
-    error: SchemaError,
+    /// Its detail is rendered when an attribute is read.
+    error: FoundSchemaError,
 }
 
 /// The verdict of [`validate_event`].
@@ -52,7 +52,7 @@ pub struct ConformanceResult {
     event_type: &'static str,
     cutover: Option<(Violation, Py<PyAny>)>,
     model: Vec<FieldError>,
-    schema: Vec<SchemaError>,
+    schema: Vec<FoundSchemaError>,
     model_tuple: PyOnceLock<Py<PyTuple>>,
     schema_tuple: PyOnceLock<Py<PyTuple>>,
 }
@@ -134,8 +134,8 @@ impl SchemaViolation {
     fn attrs<'py>(&self, py: Python<'py>) -> PyResult<[Bound<'py, PyAny>; 5]> {
         Ok([
             PyString::new(py, &self.error.json_path).into_any(),
-            PyString::new(py, &self.error.message).into_any(),
-            PyString::new(py, &self.error.keyword).into_any(),
+            PyString::new(py, &self.error.message()).into_any(),
+            PyString::new(py, self.error.keyword()).into_any(),
             self.validator_value(py)?,
             self.schema_path(py)?.into_any(),
         ])
@@ -152,14 +152,14 @@ impl SchemaViolation {
 
     /// A human-readable explanation.
     #[getter]
-    fn message(&self) -> &str {
-        &self.error.message
+    fn message(&self) -> String {
+        self.error.message()
     }
 
     /// The failing keyword (`required`, `enum`, `type`, …).
     #[getter]
     fn validator(&self) -> &str {
-        &self.error.keyword
+        self.error.keyword()
     }
 
     /// The keyword's value in the schema.
@@ -174,8 +174,9 @@ impl SchemaViolation {
     /// The keyword's location in the schema as evaluated (a tuple of keys and indices).
     #[getter]
     fn schema_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let mut steps: Vec<Bound<'py, PyAny>> = Vec::with_capacity(self.error.schema_path.len());
-        for step in &self.error.schema_path {
+        let path = self.error.schema_path();
+        let mut steps: Vec<Bound<'py, PyAny>> = Vec::with_capacity(path.len());
+        for step in &path {
             steps.push(match step {
                 SchemaPathItem::Key(k) => PyString::new(py, k).into_any(),
                 SchemaPathItem::Index(i) => i.into_pyobject(py)?.into_any(),
@@ -332,15 +333,12 @@ pub fn validate_event(
     // layer is always present.
     let _ = strict;
     let type_name = event_type.to_str()?;
-    if spec_kitty_events::conformance::registry::find(type_name).is_none() {
+    let Some(contract) = spec_kitty_events::conformance::registry::find(type_name) else {
         return Err(unknown_event_type(type_name));
-    }
+    };
     let keep = Keep::new();
     let tree = payload_tree(&keep, payload)?;
-    let result = validate_event_detailed(&tree, type_name).map_err(|e| match e {
-        Error::UnknownEventType { event_type, .. } => unknown_event_type(&event_type),
-        other => PyValueError::new_err(other.to_string()),
-    })?;
+    let result = validate_contract_found(&tree, contract);
     let valid = result.valid();
     let cutover = match result.cutover {
         // The reference reports the envelope itself as the cutover check's input.

@@ -64,7 +64,7 @@ pub trait Projection: Clone + Send + Sync + Serialize + DeserializeOwned + 'stat
     /// What [`Projection::prepare`] keeps of one event.
     type Item: Clone + Send + Sync + Serialize + DeserializeOwned + 'static;
     /// The reduced state, serialising as the reference's `model_dump(mode="json")`.
-    type State: Serialize + Send;
+    type State: Serialize + Send + 'static;
 
     /// Looks at one event: `None` when the reducer ignores it altogether (it is then
     /// neither counted nor deduplicated), else what the fold needs, with the payload

@@ -545,7 +545,7 @@ pub fn schema_errors(name: &str, instance: &Value) -> Vec<SchemaError> {
         .iter_errors(instance)
         .map(|e| {
             let json_path = json_path_of(e.instance_path().as_str(), instance);
-            schema_error(&e, spec.name, json_path, || instance.clone())
+            schema_error(e, spec.name, json_path, || instance.clone())
         })
         .collect();
     out.sort_by(|a, b| a.json_path.cmp(&b.json_path));
@@ -563,17 +563,34 @@ pub fn schema_errors(name: &str, instance: &Value) -> Vec<SchemaError> {
 /// assert!(errors.iter().any(|e| e.json_path == "$.wp_id" && e.keyword == "type"));
 /// ```
 pub fn schema_errors_tree(name: &str, instance: &Json<'_>) -> Vec<SchemaError> {
+    found_schema_errors(name, instance, false)
+        .iter()
+        .map(FoundSchemaError::to_schema_error)
+        .collect()
+}
+
+/// [`schema_errors_tree`] as found ([`FoundSchemaError`]); with `likely_invalid`, without
+/// the quick validity pass first (the errors are the same either way: an instance is valid
+/// exactly when it has none).
+fn found_schema_errors(
+    name: &str,
+    instance: &Json<'_>,
+    likely_invalid: bool,
+) -> Vec<FoundSchemaError> {
     let (Some(validator), Some(spec)) = (compiled_tree_schema(name), schemas::find(name)) else {
-        return unavailable(name);
+        return unavailable(name)
+            .into_iter()
+            .map(FoundSchemaError::rendered)
+            .collect();
     };
-    if validator.is_valid(instance) {
+    if !likely_invalid && validator.is_valid(instance) {
         return Vec::new();
     }
-    let mut out: Vec<SchemaError> = validator
+    let mut out: Vec<FoundSchemaError> = validator
         .iter_errors(instance)
         .map(|e| {
             let json_path = json_path_in_tree(e.instance_path().as_str(), instance);
-            schema_error(&e, spec.name, json_path, || instance.to_value())
+            found_schema_error(e, spec.name, json_path, || instance.to_value())
         })
         .collect();
     out.sort_by(|a, b| a.json_path.cmp(&b.json_path));
@@ -594,12 +611,113 @@ fn unavailable(name: &str) -> Vec<SchemaError> {
 /// One error in the reference's detail; `instance` is needed (as a `serde_json` value)
 /// only for errors of a custom keyword.
 fn schema_error(
-    e: &jsonschema::ValidationError<'_>,
+    e: jsonschema::ValidationError<'_>,
     schema_name: &'static str,
     json_path: String,
     instance: impl FnOnce() -> Value,
 ) -> SchemaError {
-    let schema_path = match (e.kind(), committed_value(schema_name)) {
+    found_schema_error(e, schema_name, json_path, instance).to_schema_error()
+}
+
+/// A schema-layer error as found: [`SchemaError`] with the detail beyond its `json_path`
+/// (keyword, message, schema locations) rendered only when asked for. Callers that often
+/// need only the verdict and the paths keep these (see [`validate_contract_found`]).
+#[derive(Debug, Clone)]
+pub struct FoundSchemaError {
+    /// As [`SchemaError::json_path`] (rendered at once: errors are sorted by it).
+    pub json_path: String,
+    schema: &'static str,
+    detail: Detail,
+}
+
+#[derive(Debug, Clone)]
+enum Detail {
+    /// The validator's error; for a custom keyword, the evaluation path as reconstructed
+    /// from the schema (that needs the instance, so it is found at once).
+    Found {
+        error: std::sync::Arc<jsonschema::ValidationError<'static>>,
+        evaluation_path: Option<String>,
+    },
+    /// Already rendered (a schema that is not available).
+    Rendered(SchemaError),
+}
+
+impl FoundSchemaError {
+    /// As [`SchemaError::keyword`].
+    pub fn keyword(&self) -> &str {
+        match &self.detail {
+            Detail::Found { error, .. } => error.kind().keyword(),
+            Detail::Rendered(e) => &e.keyword,
+        }
+    }
+
+    /// As [`SchemaError::message`].
+    pub fn message(&self) -> String {
+        match &self.detail {
+            Detail::Found { error, .. } => error.to_string(),
+            Detail::Rendered(e) => e.message.clone(),
+        }
+    }
+
+    /// As [`SchemaError::keyword_location`].
+    pub fn keyword_location(&self) -> &str {
+        match &self.detail {
+            Detail::Found { error, .. } => error.schema_path().as_str(),
+            Detail::Rendered(e) => &e.keyword_location,
+        }
+    }
+
+    /// As [`SchemaError::schema_path`].
+    pub fn schema_path(&self) -> Vec<SchemaPathItem> {
+        match &self.detail {
+            Detail::Found {
+                error,
+                evaluation_path,
+            } => schema_path_of(
+                evaluation_path
+                    .as_deref()
+                    .unwrap_or_else(|| error.evaluation_path().as_str()),
+            ),
+            Detail::Rendered(e) => e.schema_path.clone(),
+        }
+    }
+
+    /// As [`SchemaError::keyword_value`].
+    pub fn keyword_value(&self) -> Option<&'static Value> {
+        committed_value(self.schema)?.pointer(self.keyword_location())
+    }
+
+    /// The error with its detail rendered.
+    pub fn to_schema_error(&self) -> SchemaError {
+        match &self.detail {
+            Detail::Rendered(e) => e.clone(),
+            Detail::Found { .. } => SchemaError {
+                json_path: self.json_path.clone(),
+                keyword: self.keyword().to_owned(),
+                message: self.message(),
+                schema: self.schema,
+                keyword_location: self.keyword_location().to_owned(),
+                schema_path: self.schema_path(),
+            },
+        }
+    }
+
+    fn rendered(e: SchemaError) -> Self {
+        FoundSchemaError {
+            json_path: e.json_path.clone(),
+            schema: e.schema,
+            detail: Detail::Rendered(e),
+        }
+    }
+}
+
+fn found_schema_error(
+    e: jsonschema::ValidationError<'_>,
+    schema_name: &'static str,
+    json_path: String,
+    instance: impl FnOnce() -> Value,
+) -> FoundSchemaError {
+    let evaluation_path = match (e.kind(), committed_value(schema_name)) {
         (jsonschema::error::ValidationErrorKind::Custom { .. }, Some(schema)) => {
             custom_evaluation_path(
                 schema,
@@ -607,20 +725,16 @@ fn schema_error(
                 e.instance_path().as_str(),
                 &instance(),
             )
-            .map_or_else(
-                || schema_path_of(e.evaluation_path().as_str()),
-                |p| schema_path_of(&p),
-            )
         }
-        _ => schema_path_of(e.evaluation_path().as_str()),
+        _ => None,
     };
-    SchemaError {
+    FoundSchemaError {
         json_path,
-        keyword: e.kind().keyword().to_owned(),
-        message: e.to_string(),
         schema: schema_name,
-        keyword_location: e.schema_path().as_str().to_owned(),
-        schema_path,
+        detail: Detail::Found {
+            error: std::sync::Arc::new(e.to_owned()),
+            evaluation_path,
+        },
     }
 }
 
@@ -650,9 +764,10 @@ pub fn compiled_tree_schema(name: &str) -> Option<&'static jsonschema::Validator
 
 /// The verdict of [`validate_event_detailed`], in the detail the reference reports: the
 /// cutover check, the model layer's field errors (with the offending input as a tree) and
-/// the schema layer's errors.
+/// the schema layer's errors (rendered [`SchemaError`]s, or with
+/// [`validate_contract_found`] [`FoundSchemaError`]s).
 #[derive(Debug, Clone, PartialEq)]
-pub struct DetailedResult {
+pub struct DetailedResult<S = SchemaError> {
     /// The requested event type.
     pub event_type: &'static str,
     /// Whether the value was taken as a full envelope of the requested type (its payload
@@ -663,10 +778,10 @@ pub struct DetailedResult {
     /// The model layer's errors, in the reference's order.
     pub model_errors: Vec<FieldError>,
     /// Schema-layer errors, sorted by `json_path`.
-    pub schema_errors: Vec<SchemaError>,
+    pub schema_errors: Vec<S>,
 }
 
-impl DetailedResult {
+impl<S> DetailedResult<S> {
     /// Whether neither layer objected.
     pub fn valid(&self) -> bool {
         self.cutover.is_none() && self.model_errors.is_empty() && self.schema_errors.is_empty()
@@ -689,6 +804,44 @@ pub fn validate_event_detailed(value: &Json<'_>, event_type: &str) -> Result<Det
         event_type: event_type.to_owned(),
         known: registry::known_event_types(),
     })?;
+    Ok(validate_contract_detailed(value, contract))
+}
+
+/// [`validate_event_detailed`] against a contract already looked up in the registry.
+pub fn validate_contract_detailed(value: &Json<'_>, contract: &'static Contract) -> DetailedResult {
+    let found = validate_contract_found(value, contract);
+    DetailedResult {
+        event_type: found.event_type,
+        envelope: found.envelope,
+        cutover: found.cutover,
+        model_errors: found.model_errors,
+        schema_errors: found
+            .schema_errors
+            .iter()
+            .map(FoundSchemaError::to_schema_error)
+            .collect(),
+    }
+}
+
+/// [`validate_contract_detailed`] with the schema errors as found: their detail is
+/// rendered when read ([`FoundSchemaError`]).
+///
+/// ```
+/// use spec_kitty_events::conformance::registry;
+/// use spec_kitty_events::conformance::validate::{validate_contract_detailed, validate_contract_found};
+/// use spec_kitty_events::json::parse;
+/// let contract = registry::find("WPStatusChanged").unwrap();
+/// let v = parse(r#"{"wp_id": "", "to_lane": "doing"}"#).unwrap();
+/// let found = validate_contract_found(&v, contract);
+/// let rendered: Vec<_> = found.schema_errors.iter().map(|e| e.to_schema_error()).collect();
+/// assert_eq!(rendered, validate_contract_detailed(&v, contract).schema_errors);
+/// assert!(!found.valid() && !rendered.is_empty());
+/// ```
+pub fn validate_contract_found(
+    value: &Json<'_>,
+    contract: &'static Contract,
+) -> DetailedResult<FoundSchemaError> {
+    let event_type = contract.event_type;
     let envelope = is_envelope_of(value, event_type);
     let payload = match value.get("payload") {
         Some(p) if envelope => p,
@@ -704,13 +857,16 @@ pub fn validate_event_detailed(value: &Json<'_>, event_type: &str) -> Result<Det
         .validate_json(payload)
         .err()
         .unwrap_or_default();
-    Ok(DetailedResult {
-        event_type: contract.event_type,
+    // A payload the model layer rejects is very likely to fail the schema too: its errors
+    // are collected at once, without the quick validity pass first.
+    let schema_errors = found_schema_errors(contract.schema, payload, !model_errors.is_empty());
+    DetailedResult {
+        event_type,
         envelope,
         cutover,
         model_errors,
-        schema_errors: schema_errors_tree(contract.schema, payload),
-    })
+        schema_errors,
+    }
 }
 
 /// Both layers of `contract` on an envelope's payload, paths prefixed with `payload`.
@@ -901,7 +1057,7 @@ mod tests {
             json!("é\n"),
             json!("3.0.0\n"),
         ];
-        let (mut docs, mut errors) = (0, 0);
+        let (mut docs, mut errors, mut unread_ok) = (0, 0, 0);
         for entry in manifest.fixtures.iter().filter(|e| e.is_verdict()) {
             let Some(contract) = registry::find(&entry.event_type) else {
                 continue;
@@ -925,11 +1081,39 @@ mod tests {
                 let a = schema_errors(contract.schema, &tree.to_value());
                 let b = schema_errors_tree(contract.schema, &tree);
                 assert_eq!(a, b, "{} {v}", entry.id);
+                // Without the quick validity pass first (as when the model layer
+                // objected), rendered from the errors as found: the same errors.
+                let c: Vec<SchemaError> = found_schema_errors(contract.schema, &tree, true)
+                    .iter()
+                    .map(FoundSchemaError::to_schema_error)
+                    .collect();
+                assert_eq!(a, c, "{} {v}", entry.id);
+                // The envelope validated with its payload unread: the same verdict and
+                // errors, the same slots (the payload's aside, left null when valid).
+                let full = EVENT_MODEL.validate_values(&tree);
+                let unread = EVENT_MODEL.validate_values_unread(&tree, &["payload"]);
+                match (&full, &unread) {
+                    (Ok(f), Ok(u)) => {
+                        assert_eq!(f.len(), u.len());
+                        for (i, (x, y)) in f.iter().zip(u).enumerate() {
+                            if i == 3 && tree.get("payload").is_some() {
+                                // Given (an object, or the verdict would differ): unread.
+                                assert!(y.is_null() && x.is_object(), "{} {v}", entry.id);
+                            } else {
+                                assert_eq!(x, y, "{} {v}", entry.id);
+                            }
+                        }
+                        unread_ok += 1;
+                    }
+                    (Err(f), Err(u)) => assert_eq!(f, u, "{} {v}", entry.id),
+                    _ => panic!("verdicts differ: {} {v}", entry.id),
+                }
                 docs += 1;
                 errors += a.len();
             }
         }
         assert!(docs > 3000 && errors > 3000, "{docs} {errors}");
+        assert!(unread_ok > 20, "{unread_ok} valid envelopes");
     }
 
     #[test]

@@ -242,7 +242,7 @@ impl ModelDef {
                 .with_input(v),
             ]);
         };
-        let (slots, kept) = self.validate_slots(v, input, strict)?;
+        let (slots, kept) = self.validate_slots(v, input, strict, &[])?;
         let mut out: Object<'b> = Vec::with_capacity(slots.len() + kept.len());
         for (field, value) in self.fields.iter().zip(slots) {
             out.push((Cow::Borrowed(field.name), value));
@@ -268,12 +268,14 @@ impl ModelDef {
 
     /// Validates the declared fields of `input` into one value per field, in declaration
     /// order, plus the unknown keys the model keeps (`Extra::Allow`). Model checks do not
-    /// run here.
+    /// run here. A field named in `unread` whose type takes its value as it is
+    /// ([`Ty::takes_as_is`]) gets `Json::Null` for a slot instead of a copy of the value.
     fn validate_slots<'b>(
         &'b self,
         whole: &'b Json<'_>,
         input: &'b Object<'_>,
         strict: bool,
+        unread: &[&str],
     ) -> Result<Slots<'b>, Vec<FieldError>> {
         // One pass over the (small) input, matching keys to fields by name: cheaper than a
         // hashed lookup per declared field. Inputs usually list fields in declaration
@@ -310,6 +312,13 @@ impl ModelDef {
         let mut errors = Vec::new();
         for (field, raw) in self.fields.iter().zip(found.iter().copied()) {
             match raw {
+                Some(raw)
+                    if !unread.is_empty()
+                        && unread.contains(&field.name)
+                        && field.ty.takes_as_is(raw) =>
+                {
+                    slots.push(Json::Null);
+                }
                 Some(raw) => match field.ty.validate_mode(raw, strict) {
                     Ok(x) => slots.push(x),
                     Err(es) => errors.extend(
@@ -353,13 +362,42 @@ impl ModelDef {
         &'b self,
         input: &'b Json<'_>,
     ) -> Result<Vec<Json<'b>>, Vec<FieldError>> {
+        self.validate_values_unread(input, &[])
+    }
+
+    /// [`ModelDef::validate_values`] for a consumer that reads the fields named in
+    /// `unread` from the input itself: each is validated, but where its type takes the
+    /// value as it is (`Any`, `dict[str, Any]` given an object: see [`Ty::takes_as_is`])
+    /// its slot is `Json::Null` rather than a copy of the value. The verdict and every
+    /// error are those of [`ModelDef::validate_values`].
+    ///
+    /// ```
+    /// use spec_kitty_events::contract::{Field, ModelDef, Ty};
+    /// use spec_kitty_events::json::{parse, Json};
+    /// let m = ModelDef::new("P", "")
+    ///     .field(Field::required("n", Ty::int()))
+    ///     .field(Field::required("data", Ty::object()));
+    /// let input = parse(r#"{"n": "7", "data": {"big": [1, 2, 3]}}"#).unwrap();
+    /// let slots = m.validate_values_unread(&input, &["data"]).unwrap();
+    /// assert_eq!((slots[0].as_i64(), slots[1].is_null()), (Some(7), true));
+    /// let bad = parse(r#"{"n": 1, "data": [1]}"#).unwrap();
+    /// assert_eq!(
+    ///     m.validate_values_unread(&bad, &["data"]).unwrap_err(),
+    ///     m.validate_values(&bad).unwrap_err()
+    /// );
+    /// ```
+    pub fn validate_values_unread<'b>(
+        &'b self,
+        input: &'b Json<'_>,
+        unread: &[&str],
+    ) -> Result<Vec<Json<'b>>, Vec<FieldError>> {
         let simple = self.before.is_none()
             && self.root.is_none()
             && self.checks.is_empty()
             && self.extra != Extra::Allow;
         match input {
             Json::Object(entries) if simple => self
-                .validate_slots(input, entries, false)
+                .validate_slots(input, entries, false, unread)
                 .map(|(slots, _)| slots),
             _ => {
                 let Json::Object(mut out) = self.validate_json(input)? else {

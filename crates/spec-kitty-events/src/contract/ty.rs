@@ -377,6 +377,18 @@ impl Ty {
         self.validate_mode(v, false)
     }
 
+    /// Whether validating `v` against this type gives `v` back unchanged and without
+    /// error: `Any`, and `dict[str, Any]` given an object (exactly the cases in which
+    /// [`Ty::validate_json`] returns a copy of its input). Consumers that read such a
+    /// value from the input need no copy of it.
+    pub fn takes_as_is(&self, v: &Json<'_>) -> bool {
+        match self {
+            Ty::Any => true,
+            Ty::Dict(value_ty) => matches!(**value_ty, Ty::Any) && v.is_object(),
+            _ => false,
+        }
+    }
+
     pub(crate) fn validate_mode<'b>(
         &'b self,
         v: &'b Json<'_>,
