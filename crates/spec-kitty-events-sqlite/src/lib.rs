@@ -168,6 +168,29 @@ fn storage(e: impl std::fmt::Display) -> Error {
     Error::Storage(format!("sqlite: {e}"))
 }
 
+/// Runs `step` again while SQLite answers `SQLITE_BUSY` without waiting, up to `timeout`.
+/// Opening a new database while other processes open it too can meet such answers (the
+/// switch to WAL and the first read of the WAL index take locks that SQLite does not wait
+/// for through the busy handler).
+fn retry_busy<T>(
+    timeout: Duration,
+    mut step: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && start.elapsed() < timeout =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating and migrating if needed) the database at `path` with default
     /// options.
@@ -191,9 +214,10 @@ impl SqliteStore {
     fn init(conn: Connection, path: Option<PathBuf>, options: SqliteOptions) -> Result<Self> {
         conn.busy_timeout(options.busy_timeout).map_err(storage)?;
         conn.set_prepared_statement_cache_capacity(32);
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(storage)?;
+        let _mode: String = retry_busy(options.busy_timeout, || {
+            conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        })
+        .map_err(storage)?;
         let sync = match options.durability {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
@@ -220,17 +244,19 @@ impl SqliteStore {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let current: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(storage)?;
+        let timeout = self.options.busy_timeout;
+        let current: i64 = retry_busy(timeout, || {
+            self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        })
+        .map_err(storage)?;
         if current == SCHEMA_VERSION {
             return Ok(());
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(storage)?;
+        let conn = &self.conn;
+        let tx = retry_busy(timeout, || {
+            rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+        })
+        .map_err(storage)?;
         // Read again under the write lock: another process may have migrated meanwhile.
         let current: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
