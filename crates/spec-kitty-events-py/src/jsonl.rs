@@ -49,7 +49,7 @@ impl Input<'_> {
         }
     }
 
-    /// Runs `records::process_lazy` over the source (reading a file ahead).
+    /// Runs `records::process_lazy` over the source.
     fn process_lazy<T: Send>(
         &self,
         lazy: LazyMember<'_>,
@@ -57,9 +57,8 @@ impl Input<'_> {
         sink: &mut dyn FnMut(T) -> bool,
     ) -> io::Result<()> {
         match self {
-            // A file's next block is read while the current one is parsed.
             Input::Path(p) => {
-                records::process_lazy_read_ahead(std::fs::File::open(p)?, lazy, &|_| {}, work, sink)
+                records::process_lazy(std::fs::File::open(p)?, lazy, &|_| {}, work, sink)
             }
             Input::Bytes(b) => records::process_lazy(*b, lazy, &|_| {}, work, sink),
         }

@@ -76,35 +76,6 @@ pub fn process_lazy<R: Read, T: Send>(
     process_inner(reader, Some(lazy), progress, work, sink)
 }
 
-/// [`process_lazy`], reading the next block of JSON Lines on another thread while the
-/// current one is parsed (for a reader that can move between threads, such as a file).
-/// The same records, the same results, in the same order.
-pub fn process_lazy_read_ahead<R: Read + Send, T: Send>(
-    mut reader: R,
-    lazy: json::LazyMember<'_>,
-    progress: &(dyn Fn(u64) + Sync),
-    work: &(dyn Fn(Record<'_>) -> T + Sync),
-    sink: &mut dyn FnMut(T) -> bool,
-) -> io::Result<()> {
-    let Some(buf) = detect(&mut reader, progress, work, sink)? else {
-        return Ok(());
-    };
-    std::thread::scope(|scope| {
-        let (request, requests) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(1);
-        let (answer, answers) = std::sync::mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(1);
-        scope.spawn(move || {
-            for (mut buf, want) in requests {
-                let read = fill(&mut reader, &mut buf, want).map(|n| (buf, n));
-                if answer.send(read).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut ahead = ReadAhead { request, answers };
-        jsonl(buf, &mut ahead, Some(lazy), progress, work, sink)
-    })
-}
-
 fn process_inner<R: Read, T: Send>(
     mut reader: R,
     lazy: Option<json::LazyMember<'_>>,
@@ -112,81 +83,6 @@ fn process_inner<R: Read, T: Send>(
     work: &(dyn Fn(Record<'_>) -> T + Sync),
     sink: &mut dyn FnMut(T) -> bool,
 ) -> io::Result<()> {
-    match detect(&mut reader, progress, work, sink)? {
-        Some(buf) => jsonl(
-            buf,
-            &mut Inline {
-                reader,
-                pending: None,
-            },
-            lazy,
-            progress,
-            work,
-            sink,
-        ),
-        None => Ok(()),
-    }
-}
-
-/// Where the blocks of JSON Lines come from: a read of up to `want` more bytes after the
-/// contents of a buffer is started, then finished (on this thread or another).
-trait Refill {
-    /// Starts appending up to `want` bytes to `buf`.
-    fn start(&mut self, buf: Vec<u8>, want: usize);
-    /// The buffer of the last [`Refill::start`] and how many bytes were appended (0 at
-    /// the end of the source).
-    fn finish(&mut self) -> io::Result<(Vec<u8>, usize)>;
-}
-
-/// Reads on the calling thread, when the read is finished.
-struct Inline<R> {
-    reader: R,
-    pending: Option<(Vec<u8>, usize)>,
-}
-
-impl<R: Read> Refill for Inline<R> {
-    fn start(&mut self, buf: Vec<u8>, want: usize) {
-        self.pending = Some((buf, want));
-    }
-
-    fn finish(&mut self) -> io::Result<(Vec<u8>, usize)> {
-        let (mut buf, want) = self
-            .pending
-            .take()
-            .ok_or_else(|| io::Error::other("no read was started"))?;
-        let n = fill(&mut self.reader, &mut buf, want)?;
-        Ok((buf, n))
-    }
-}
-
-/// Reads on a reader thread, from when the read is started.
-struct ReadAhead {
-    request: std::sync::mpsc::SyncSender<(Vec<u8>, usize)>,
-    answers: std::sync::mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
-}
-
-impl Refill for ReadAhead {
-    fn start(&mut self, buf: Vec<u8>, want: usize) {
-        // A reader thread that stopped shows as an error in `finish`.
-        let _ = self.request.send((buf, want));
-    }
-
-    fn finish(&mut self) -> io::Result<(Vec<u8>, usize)> {
-        self.answers
-            .recv()
-            .map_err(|_| io::Error::other("the reading thread stopped"))?
-    }
-}
-
-/// Tells a JSON document from JSON Lines by its first bytes and processes a document
-/// whole; for JSON Lines, returns what was read so far.
-fn detect<R: Read, T: Send>(
-    reader: &mut R,
-    progress: &(dyn Fn(u64) + Sync),
-    work: &(dyn Fn(Record<'_>) -> T + Sync),
-    sink: &mut dyn FnMut(T) -> bool,
-) -> io::Result<Option<Vec<u8>>> {
-    let mut reader = reader;
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (64 << 10));
     // Find the first non-blank byte to tell a JSON document from JSON Lines.
     let first = loop {
@@ -199,12 +95,12 @@ fn detect<R: Read, T: Send>(
     };
     let Some(first) = first else {
         progress(buf.len() as u64);
-        return Ok(None);
+        return Ok(());
     };
     if first == b'[' {
         reader.read_to_end(&mut buf)?;
         progress(buf.len() as u64);
-        return document(&buf, work, sink).map(|()| None);
+        return document(&buf, work, sink);
     }
     if first == b'{' {
         // Either the first of many JSON lines or one pretty-printed object: a first line
@@ -231,55 +127,23 @@ fn detect<R: Read, T: Send>(
                 value,
                 lazy: None,
             }));
-            return Ok(None);
+            return Ok(());
         }
     }
-    Ok(Some(buf))
-}
-
-/// The JSON Lines loop: blocks of whole lines parsed on every core, the next block read
-/// (through `refill`) meanwhile.
-fn jsonl<T: Send>(
-    buf: Vec<u8>,
-    refill: &mut dyn Refill,
-    lazy: Option<json::LazyMember<'_>>,
-    progress: &(dyn Fn(u64) + Sync),
-    work: &(dyn Fn(Record<'_>) -> T + Sync),
-    sink: &mut dyn FnMut(T) -> bool,
-) -> io::Result<()> {
-    let want = |held: usize| BLOCK.saturating_sub(held).max(64 << 10);
     let mut consumed = 0u64;
     let mut line_no = 0usize;
     let mut results: Vec<T> = Vec::new();
-    // Two buffers in turn: one parsed while the other is filled.
-    let mut spare: Vec<u8> = Vec::with_capacity(BLOCK + (64 << 10));
-    let held = buf.len();
-    refill.start(buf, want(held));
-    let (mut buf, mut n) = refill.finish()?;
     loop {
+        let want = BLOCK.saturating_sub(buf.len()).max(64 << 10);
+        let n = fill(&mut reader, &mut buf, want)?;
         let complete = if n == 0 {
             buf.len()
         } else {
             match buf.iter().rposition(|&b| b == b'\n') {
                 Some(i) => i + 1,
-                None => {
-                    // No whole line yet: read more into the same buffer.
-                    let held = buf.len();
-                    refill.start(buf, want(held));
-                    (buf, n) = refill.finish()?;
-                    continue;
-                }
+                None => continue,
             }
         };
-        let end = n == 0;
-        if !end {
-            // The unfinished last line starts the next block, read while this one is
-            // parsed.
-            spare.clear();
-            spare.extend_from_slice(&buf[complete..]);
-            let held = spare.len();
-            refill.start(std::mem::take(&mut spare), want(held));
-        }
         if !lines(
             &buf[..complete],
             &mut line_no,
@@ -292,11 +156,11 @@ fn jsonl<T: Send>(
         }
         consumed += complete as u64;
         progress(consumed);
-        if end {
+        // Keep the unfinished last line; the buffer is reused.
+        buf.drain(..complete);
+        if n == 0 {
             return Ok(());
         }
-        spare = buf;
-        (buf, n) = refill.finish()?;
     }
 }
 
@@ -407,10 +271,6 @@ fn document<T: Send>(
 mod tests {
     use super::*;
 
-    type Seen = Vec<(usize, Result<String, String>, Option<String>)>;
-
-    /// The records of `text` through `process`, and (checked to be the same) through
-    /// `process_lazy` and `process_lazy_read_ahead` with a lazy member.
     fn collect(text: &[u8]) -> Vec<(usize, Result<String, String>)> {
         let mut out = Vec::new();
         process(
@@ -423,26 +283,6 @@ mod tests {
             },
         )
         .unwrap();
-        let see = |r: Record<'_>| {
-            (
-                r.line,
-                r.value.map(|v| v.to_json_string()),
-                r.lazy.map(str::to_owned),
-            )
-        };
-        let (mut plain, mut ahead): (Seen, Seen) = (Vec::new(), Vec::new());
-        let member = || json::LazyMember::new("pad");
-        process_lazy(text, member(), &|_| {}, &see, &mut |x| {
-            plain.push(x);
-            true
-        })
-        .unwrap();
-        process_lazy_read_ahead(text, member(), &|_| {}, &see, &mut |x| {
-            ahead.push(x);
-            true
-        })
-        .unwrap();
-        assert_eq!(plain, ahead);
         out
     }
 
@@ -497,21 +337,5 @@ mod tests {
         })
         .unwrap();
         assert_eq!(n, 2);
-        // Also with the next block being read when the sink stops.
-        let line = format!("{{\"pad\": \"{}\"}}\n", "x".repeat(1000));
-        let text = line.repeat((3 * BLOCK) / line.len()).into_bytes();
-        let mut n = 0;
-        process_lazy_read_ahead(
-            &text[..],
-            json::LazyMember::new("pad"),
-            &|_| {},
-            &|r| r.line,
-            &mut |_| {
-                n += 1;
-                n < 5
-            },
-        )
-        .unwrap();
-        assert_eq!(n, 5);
     }
 }
