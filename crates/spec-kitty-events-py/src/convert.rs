@@ -8,8 +8,8 @@
 //! threads with the interpreter released, and dropping it needs no reference counting.
 //! Long texts (a whole log given as `str`) are borrowed instead, the [`Keep`] holding
 //! their objects alive for as long as the tree lives.
-//! Values of the exact built-in types are recognised by a type pointer compare; subclasses
-//! and tuples take the general path.
+//! Exact `str` and `dict`, most of any envelope, are recognised by a type pointer compare;
+//! every other value takes the general path.
 //!
 //! Outbound, library values ([`Json`] trees, `serde_json` values, anything `Serialize`)
 //! become plain Python values: `dict`, `list`, `str`, `int`, `float`, `bool`, `None`.
@@ -191,27 +191,13 @@ impl<'a, 'py> Reader<'a, 'py> {
         depth: usize,
         slot: usize,
     ) -> PyResult<Json<'a>> {
-        // The exact built-in types first: each test is a type pointer compare.
+        // The two commonest exact types first (a type pointer compare each); everything
+        // else, subclasses included, in `general`.
         if let Ok(s) = obj.cast_exact::<PyString>() {
             return Ok(Json::Str(Cow::Borrowed(self.text(s, depth, slot)?)));
         }
         if let Ok(d) = obj.cast_exact::<PyDict>() {
             return self.dict(d, depth);
-        }
-        if obj.is_none() {
-            return Ok(Json::Null);
-        }
-        if let Ok(b) = obj.cast_exact::<PyBool>() {
-            return Ok(Json::Bool(b.is_true()));
-        }
-        if obj.is_exact_instance_of::<PyInt>() {
-            return int(obj);
-        }
-        if let Ok(f) = obj.cast_exact::<PyFloat>() {
-            return Ok(Json::Float(f.value()));
-        }
-        if let Ok(l) = obj.cast_exact::<PyList>() {
-            return self.list(l, depth);
         }
         self.general(obj, depth, slot)
     }
@@ -227,7 +213,8 @@ impl<'a, 'py> Reader<'a, 'py> {
         Ok(Json::Array(items))
     }
 
-    /// Subclasses of the built-in types, tuples, and the values JSON cannot hold.
+    /// Every other value: the built-in types and their subclasses (a `bool` before an
+    /// `int`, of which it is one), tuples, and the values JSON cannot hold.
     fn general(
         &mut self,
         obj: &Bound<'py, PyAny>,

@@ -545,7 +545,7 @@ pub fn schema_errors(name: &str, instance: &Value) -> Vec<SchemaError> {
         .iter_errors(instance)
         .map(|e| {
             let json_path = json_path_of(e.instance_path().as_str(), instance);
-            schema_error(e, spec.name, json_path, || instance.clone())
+            found_schema_error(e, spec.name, json_path, || instance.clone()).to_schema_error()
         })
         .collect();
     out.sort_by(|a, b| a.json_path.cmp(&b.json_path));
@@ -606,17 +606,6 @@ fn unavailable(name: &str) -> Vec<SchemaError> {
         keyword_location: String::new(),
         schema_path: Vec::new(),
     }]
-}
-
-/// One error in the reference's detail; `instance` is needed (as a `serde_json` value)
-/// only for errors of a custom keyword.
-fn schema_error(
-    e: jsonschema::ValidationError<'_>,
-    schema_name: &'static str,
-    json_path: String,
-    instance: impl FnOnce() -> Value,
-) -> SchemaError {
-    found_schema_error(e, schema_name, json_path, instance).to_schema_error()
 }
 
 /// A schema-layer error as found: [`SchemaError`] with the detail beyond its `json_path`
@@ -711,6 +700,8 @@ impl FoundSchemaError {
     }
 }
 
+/// One error as found; `instance` is needed (as a `serde_json` value) only for errors of a
+/// custom keyword.
 fn found_schema_error(
     e: jsonschema::ValidationError<'_>,
     schema_name: &'static str,
