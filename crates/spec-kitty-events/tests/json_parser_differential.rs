@@ -192,6 +192,33 @@ proptest! {
         agree(&bytes);
     }
 
+    /// Strings long enough to be scanned eight bytes at a time, with the bytes that end a
+    /// plain run (quote, backslash, control characters) and multi-byte UTF-8 at every
+    /// offset within a word.
+    #[test]
+    fn parsers_agree_on_strings_of_any_content(
+        parts in prop::collection::vec(
+            prop_oneof![
+                4 => "[a-z0-9 _./:-]{0,12}",
+                1 => Just("\"".to_owned()),
+                1 => Just("\\".to_owned()),
+                1 => prop::sample::select(vec!["\\n", "\\\"", "\\u00e9", "\\ud83d\\ude00", "\\x", "\\"]).prop_map(str::to_owned),
+                1 => (0u8..0x20).prop_map(|b| char::from(b).to_string()),
+                1 => prop::sample::select(vec!["é", "→", "😀", "\u{7f}"]).prop_map(str::to_owned),
+            ],
+            0..12,
+        ),
+        wrap in 0..3u8,
+    ) {
+        let body: String = parts.concat();
+        let text = match wrap {
+            0 => format!("\"{body}\""),
+            1 => format!("{{\"k\": \"{body}\", \"payload\": {{\"p\": \"{body}\"}}}}"),
+            _ => format!("[\"{body}\"]"),
+        };
+        agree(text.as_bytes());
+    }
+
     #[test]
     fn parsers_agree_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
         agree(&bytes);

@@ -237,6 +237,39 @@ struct Parser<'a> {
 /// Errors carry only the offset; the message is made once, at the top.
 type Step<T> = Result<T, usize>;
 
+/// The first position at or after `pos` holding a byte that ends a run of plain string
+/// text: a quote, a backslash or a control character (below 0x20); `bytes.len()` when
+/// there is none. Eight bytes at a time: in each mask the lowest flagged byte is exact
+/// (a false flag only ever sits above a true one), so the lowest flag of the three is the
+/// first such byte.
+#[inline]
+fn plain_run_end(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = ONES << 7;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let flags = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (x.wrapping_sub(ONES * 0x20) & !x))
+            & HIGHS;
+        if flags != 0 {
+            return pos + (flags.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(&b) = bytes.get(pos) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
 impl<'a> Parser<'a> {
     #[inline]
     fn skip_ws(&mut self) {
@@ -356,6 +389,7 @@ impl<'a> Parser<'a> {
     fn skip_string(&mut self) -> Step<()> {
         self.pos += 1;
         loop {
+            self.pos = plain_run_end(self.bytes, self.pos);
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
@@ -374,8 +408,7 @@ impl<'a> Parser<'a> {
                         _ => return Err(self.pos),
                     }
                 }
-                Some(b) if b < 0x20 => return Err(self.pos),
-                Some(_) => self.pos += 1,
+                Some(_) => return Err(self.pos),
                 None => return Err(self.pos),
             }
         }
@@ -571,18 +604,15 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Step<Cow<'a, str>> {
         self.pos += 1;
         let start = self.pos;
-        loop {
-            match self.peek() {
-                Some(b'"') => {
-                    let s = &self.text[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                Some(b'\\') => break,
-                Some(b) if b < 0x20 => return Err(self.pos),
-                Some(_) => self.pos += 1,
-                None => return Err(self.pos),
+        self.pos = plain_run_end(self.bytes, self.pos);
+        match self.peek() {
+            Some(b'"') => {
+                let s = &self.text[start..self.pos];
+                self.pos += 1;
+                return Ok(Cow::Borrowed(s));
             }
+            Some(b'\\') => {}
+            _ => return Err(self.pos),
         }
         let mut out = String::with_capacity(self.pos - start + 16);
         out.push_str(&self.text[start..self.pos]);
@@ -616,12 +646,7 @@ impl<'a> Parser<'a> {
                 Some(b) if b < 0x20 => return Err(self.pos),
                 Some(_) => {
                     let run = self.pos;
-                    while let Some(b) = self.peek() {
-                        if b == b'"' || b == b'\\' || b < 0x20 {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
+                    self.pos = plain_run_end(self.bytes, self.pos);
                     out.push_str(&self.text[run..self.pos]);
                 }
                 None => return Err(self.pos),
