@@ -322,32 +322,14 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Some(b'"') => self.skip_string(),
             Some(b'{') => {
-                self.enter()?;
-                self.pos += 1;
-                self.skip_ws();
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                } else {
+                if self.open(b'}')? {
                     loop {
-                        self.skip_ws();
-                        if self.peek() != Some(b'"') {
-                            return Err(self.pos);
-                        }
+                        self.key_start()?;
                         self.skip_string()?;
-                        self.skip_ws();
-                        if self.peek() != Some(b':') {
-                            return Err(self.pos);
-                        }
-                        self.pos += 1;
+                        self.colon()?;
                         self.skip_value()?;
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b'}') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(self.pos),
+                        if !self.next_or_close(b'}')? {
+                            break;
                         }
                     }
                 }
@@ -355,22 +337,11 @@ impl<'a> Parser<'a> {
                 Ok(())
             }
             Some(b'[') => {
-                self.enter()?;
-                self.pos += 1;
-                self.skip_ws();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                } else {
+                if self.open(b']')? {
                     loop {
                         self.skip_value()?;
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b']') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(self.pos),
+                        if !self.next_or_close(b']')? {
+                            break;
                         }
                     }
                 }
@@ -423,25 +394,69 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn array(&mut self) -> Step<Json<'a>> {
+    /// At an opening bracket: enters the container; `false` when it is empty (and closed
+    /// with `close`).
+    #[inline]
+    fn open(&mut self, close: u8) -> Step<bool> {
         self.enter()?;
         self.pos += 1;
-        let start = self.items.len();
         self.skip_ws();
-        if self.peek() == Some(b']') {
+        if self.peek() == Some(close) {
             self.pos += 1;
+            Ok(false)
         } else {
+            Ok(true)
+        }
+    }
+
+    /// After an item or member: `true` past a comma, `false` past the closing `close`.
+    #[inline]
+    fn next_or_close(&mut self, close: u8) -> Step<bool> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(self.pos),
+        }
+    }
+
+    /// Before a member: at the opening quote of its key.
+    #[inline]
+    fn key_start(&mut self) -> Step<()> {
+        self.skip_ws();
+        if self.peek() == Some(b'"') {
+            Ok(())
+        } else {
+            Err(self.pos)
+        }
+    }
+
+    /// After a member's key: past the colon.
+    #[inline]
+    fn colon(&mut self) -> Step<()> {
+        self.skip_ws();
+        if self.peek() == Some(b':') {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.pos)
+        }
+    }
+
+    fn array(&mut self) -> Step<Json<'a>> {
+        let start = self.items.len();
+        if self.open(b']')? {
             loop {
                 let item = self.value()?;
                 self.items.push(item);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b']') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(self.pos),
+                if !self.next_or_close(b']')? {
+                    break;
                 }
             }
         }
@@ -460,25 +475,13 @@ impl<'a> Parser<'a> {
         &mut self,
         mut lazy: Option<(LazyMember<'_>, &mut Option<&'a str>)>,
     ) -> Step<Json<'a>> {
-        self.enter()?;
-        self.pos += 1;
         let start = self.entries.len();
         let mut index = Keys::default();
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-        } else {
+        if self.open(b'}')? {
             loop {
-                self.skip_ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.pos);
-                }
+                self.key_start()?;
                 let key = self.string()?;
-                self.skip_ws();
-                if self.peek() != Some(b':') {
-                    return Err(self.pos);
-                }
-                self.pos += 1;
+                self.colon()?;
                 let value = match &mut lazy {
                     Some((member, raw)) if key == member.key => {
                         self.skip_ws();
@@ -495,14 +498,8 @@ impl<'a> Parser<'a> {
                     _ => self.value()?,
                 };
                 index.insert(&mut self.entries, start, key, value);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b'}') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(self.pos),
+                if !self.next_or_close(b'}')? {
+                    break;
                 }
             }
         }
