@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
+use crate::contract::scalar::lax_uuid;
 use crate::contract::{Field, FieldError, IntTy, ModelDef, PathItem, StrTy, Ty};
 use crate::error::Error;
 use crate::json::{self, Json};
@@ -393,8 +394,10 @@ impl<'b> EventRef<'b> {
     /// assert_eq!((e.lamport_clock, e.payload.get_str("k")), (7, Some("v")));
     /// ```
     pub fn from_json(v: &'b Json<'_>) -> Result<EventRef<'b>, Vec<FieldError>> {
-        // The payload is read from the tree below: validated, not copied.
-        let slots = EVENT_MODEL.validate_values_unread(v, &["payload"])?;
+        // The payload, timestamp and project UUID are read from the tree below: checked by
+        // the contract, neither copied nor rendered as text to be parsed again.
+        let slots =
+            EVENT_MODEL.validate_values_unread(v, &["payload", "timestamp", "project_uuid"])?;
         let [
             event_id,
             event_type,
@@ -423,24 +426,10 @@ impl<'b> EventRef<'b> {
                 .within(PathItem::Key("lamport_clock".into())),
             ]
         })?;
-        let timestamp = match &timestamp {
-            Json::Str(s) => Timestamp::parse_str(s).map_err(|e| vec![e])?,
-            _ => {
-                return Err(vec![FieldError::new(
-                    "datetime_type",
-                    "timestamp missing after validation",
-                )]);
-            }
-        };
-        let project_uuid = project_uuid
-            .as_str()
-            .and_then(|s| uuid::Uuid::parse_str(s).ok())
-            .ok_or_else(|| {
-                vec![FieldError::new(
-                    "uuid_parsing",
-                    "project_uuid unreadable after validation",
-                )]
-            })?;
+        let timestamp =
+            Timestamp::from_json(unread(v, "timestamp", &timestamp)).map_err(|e| vec![e])?;
+        let project_uuid =
+            lax_uuid(unread(v, "project_uuid", &project_uuid)).map_err(|e| vec![e])?;
         Ok(EventRef {
             event_id: into_str(event_id),
             event_type: into_str(event_type),
@@ -477,6 +466,15 @@ impl<'b> EventRef<'b> {
             schema_version: self.schema_version.to_string(),
             data_tier: self.data_tier,
         }
+    }
+}
+
+/// The input of a field read by its consumer ([`ModelDef::validate_values_unread`]): its
+/// slot is null, or holds the value when the model was validated whole.
+fn unread<'x>(envelope: &'x Json<'x>, key: &str, slot: &'x Json<'x>) -> &'x Json<'x> {
+    match slot {
+        Json::Null => envelope.get(key).unwrap_or(slot),
+        _ => slot,
     }
 }
 

@@ -185,3 +185,77 @@ fn check_record_equals_validate_event() {
     eprintln!("{checked} records: check_record equals validate_event");
     assert!(checked > 1000);
 }
+
+/// The envelope reads its timestamp and project UUID from the input itself (the contract
+/// only checks them): each must equal the contract engine's normalised value, over every
+/// form either field accepts or refuses.
+#[test]
+fn envelope_fields_read_from_the_input_equal_the_engine_s_values() {
+    use spec_kitty_events::envelope::{EVENT_MODEL, EventRef};
+    use spec_kitty_events::json::{Json, parse};
+    let timestamps = [
+        r#""2026-01-05T03:00:21Z""#,
+        r#""2026-01-05T03:00:21.123456+05:30""#,
+        r#""2026-01-05T03:00:21.5-00:00""#,
+        r#""2026-01-05 03:00:21""#,
+        r#""2026-01-05T03:00:21z""#,
+        r#""2026-01-05""#,
+        r#""2026-02-30T00:00:00""#,
+        r#""yesterday""#,
+        "1700000000",
+        "-1",
+        "1700000000.25",
+        "1e400",
+        "99999999999999999999",
+        "true",
+        "null",
+    ];
+    let uuids = [
+        r#""12345678-1234-5678-1234-567812345678""#,
+        r#""12345678123456781234567812345678""#,
+        r#""{12345678-1234-5678-1234-567812345678}""#,
+        r#""urn:uuid:12345678-1234-5678-1234-567812345678""#,
+        r#""ABCDEF01-1234-5678-1234-567812345678""#,
+        r#""12345678-1234-5678-1234-56781234567""#,
+        "12",
+        "null",
+    ];
+    let mut r = Rng(0x71AE);
+    let (mut compared, mut accepted) = (0, 0);
+    for (_, generate) in generators() {
+        for doc in generate(&mut r).into_iter().take(20) {
+            for (i, ts) in timestamps.iter().enumerate() {
+                let mut text = serde_json::to_string(&doc).unwrap();
+                for (key, value) in [("timestamp", *ts), ("project_uuid", uuids[i % uuids.len()])] {
+                    let mut d: Value = serde_json::from_str(&text).unwrap();
+                    d[key] = serde_json::from_str(value).unwrap();
+                    text = serde_json::to_string(&d).unwrap();
+                }
+                let tree = parse(&text).unwrap();
+                let ours = EventRef::from_json(&tree).map(|e| {
+                    (
+                        e.timestamp.to_json_string(),
+                        e.project_uuid.hyphenated().to_string(),
+                    )
+                });
+                let engine = EVENT_MODEL.validate_json(&tree).map(|n| {
+                    let text = |k| n.get(k).and_then(Json::as_str).unwrap().to_owned();
+                    (text("timestamp"), text("project_uuid"))
+                });
+                match (&ours, &engine) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a, b, "{text}");
+                        accepted += 1;
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+                    _ => panic!("verdicts differ on {text}: {ours:?} / {engine:?}"),
+                }
+                compared += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{compared} envelopes ({accepted} valid): timestamp and project UUID equal the engine's"
+    );
+    assert!(compared > 1000 && accepted > 300 && compared - accepted > 300);
+}

@@ -171,7 +171,9 @@ impl<'a> Object<'a, Tree> for &'a TreeObject<'a> {
     }
 
     fn get(&self, key: &String) -> Option<&'a Json<'a>> {
-        self.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.iter()
+            .find(|(k, _)| crate::json::key_eq(k, key))
+            .map(|(_, v)| v)
     }
 
     fn members(&self) -> Members<'a> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::ty::{BeforeFn, CheckFn, Ty, value_error};
 use super::violation::{FieldError, PathItem};
-use crate::json::{Json, JsonDeserializer, Object};
+use crate::json::{Json, JsonDeserializer, Object, key_eq};
 
 /// Validated field values in declaration order, and the unknown keys a model keeps.
 type Slots<'b> = (Vec<Json<'b>>, Object<'b>);
@@ -268,8 +268,8 @@ impl ModelDef {
 
     /// Validates the declared fields of `input` into one value per field, in declaration
     /// order, plus the unknown keys the model keeps (`Extra::Allow`). Model checks do not
-    /// run here. A field named in `unread` whose type takes its value as it is
-    /// ([`Ty::takes_as_is`]) gets `Json::Null` for a slot instead of a copy of the value.
+    /// run here. A field named in `unread` is checked ([`Ty::check_json`]) and gets
+    /// `Json::Null` for a slot: its reader takes it from the input.
     fn validate_slots<'b>(
         &'b self,
         whole: &'b Json<'_>,
@@ -294,10 +294,10 @@ impl ModelDef {
         let mut next = 0;
         for (k, v) in input {
             let k = k.as_ref();
-            let hit = if next < n && self.fields[next].name == k {
+            let hit = if next < n && key_eq(self.fields[next].name, k) {
                 Some(next)
             } else {
-                self.fields.iter().position(|f| f.name == k)
+                self.fields.iter().position(|f| key_eq(f.name, k))
             };
             match hit {
                 Some(i) => {
@@ -312,20 +312,20 @@ impl ModelDef {
         let mut errors = Vec::new();
         for (field, raw) in self.fields.iter().zip(found.iter().copied()) {
             match raw {
-                Some(raw)
-                    if !unread.is_empty()
-                        && unread.contains(&field.name)
-                        && field.ty.takes_as_is(raw) =>
-                {
-                    slots.push(Json::Null);
+                Some(raw) => {
+                    let validated = if !unread.is_empty() && unread.contains(&field.name) {
+                        field.ty.check_mode(raw, strict).map(|()| Json::Null)
+                    } else {
+                        field.ty.validate_mode(raw, strict)
+                    };
+                    match validated {
+                        Ok(x) => slots.push(x),
+                        Err(es) => errors.extend(
+                            es.into_iter()
+                                .map(|e| e.within(PathItem::Key(Cow::Borrowed(field.name)))),
+                        ),
+                    }
                 }
-                Some(raw) => match field.ty.validate_mode(raw, strict) {
-                    Ok(x) => slots.push(x),
-                    Err(es) => errors.extend(
-                        es.into_iter()
-                            .map(|e| e.within(PathItem::Key(Cow::Borrowed(field.name)))),
-                    ),
-                },
                 None => match &field.default {
                     Some(d) => slots.push(Json::from_value(d)),
                     None => errors.push(
@@ -366,10 +366,12 @@ impl ModelDef {
     }
 
     /// [`ModelDef::validate_values`] for a consumer that reads the fields named in
-    /// `unread` from the input itself: each is validated, but where its type takes the
-    /// value as it is (`Any`, `dict[str, Any]` given an object: see [`Ty::takes_as_is`])
-    /// its slot is `Json::Null` rather than a copy of the value. The verdict and every
-    /// error are those of [`ModelDef::validate_values`].
+    /// `unread` from the input itself, with their type's own conversion: each is checked
+    /// ([`Ty::check_json`]: no copy of a value taken as it is, a datetime or UUID parsed
+    /// but not rendered back to text) and its slot is `Json::Null`. The verdict and every
+    /// error are those of [`ModelDef::validate_values`]. (A model that is not validated
+    /// field by field, with a before-validator, root type, checks or kept extras, fills
+    /// every slot.)
     ///
     /// ```
     /// use spec_kitty_events::contract::{Field, ModelDef, Ty};
@@ -408,7 +410,7 @@ impl ModelDef {
                     .iter()
                     .map(|f| {
                         out.iter()
-                            .position(|(k, _)| k == f.name)
+                            .position(|(k, _)| key_eq(k, f.name))
                             .map_or(Json::Null, |i| std::mem::take(&mut out[i].1))
                     })
                     .collect())

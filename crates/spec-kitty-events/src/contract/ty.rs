@@ -389,6 +389,37 @@ impl Ty {
         }
     }
 
+    /// Checks `v` as [`Ty::validate_json`] validates it (the same verdict and the same
+    /// errors), for a consumer that reads the value from the input itself, with the
+    /// conversion this type uses ([`Timestamp::from_json`], [`scalar::lax_uuid`]): no
+    /// copy is made of a value taken as it is ([`Ty::takes_as_is`]), and a datetime or a
+    /// UUID is parsed without being rendered back to text.
+    ///
+    /// ```
+    /// use spec_kitty_events::contract::Ty;
+    /// use spec_kitty_events::json::parse;
+    /// for text in [r#""2026-01-05T03:00:21Z""#, "1700000000", r#""yesterday""#, "null"] {
+    ///     let v = parse(text).unwrap();
+    ///     assert_eq!(
+    ///         Ty::DateTime.check_json(&v),
+    ///         Ty::DateTime.validate_json(&v).map(drop)
+    ///     );
+    /// }
+    /// ```
+    pub fn check_json(&self, v: &Json<'_>) -> Result<(), Vec<FieldError>> {
+        self.check_mode(v, false)
+    }
+
+    pub(crate) fn check_mode(&self, v: &Json<'_>, strict: bool) -> Result<(), Vec<FieldError>> {
+        let leaf = |e: FieldError| vec![e.with_input(v)];
+        match self {
+            _ if self.takes_as_is(v) => Ok(()),
+            Ty::DateTime if !strict => Timestamp::from_json(v).map(drop).map_err(leaf),
+            Ty::Uuid if !strict => scalar::lax_uuid(v).map(drop).map_err(leaf),
+            _ => self.validate_mode(v, strict).map(drop),
+        }
+    }
+
     pub(crate) fn validate_mode<'b>(
         &'b self,
         v: &'b Json<'_>,

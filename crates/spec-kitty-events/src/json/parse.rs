@@ -159,7 +159,7 @@ impl<'p> LazyMember<'p> {
         before
             .iter()
             .rev()
-            .find(|(k, _)| k == selector)
+            .find(|(k, _)| super::key_eq(k, selector))
             .is_some_and(|(_, v)| matches!(v, Json::Str(s) if eager(s)))
     }
 }
@@ -483,7 +483,7 @@ impl<'a> Parser<'a> {
                 let key = self.string()?;
                 self.colon()?;
                 let value = match &mut lazy {
-                    Some((member, raw)) if key == member.key => {
+                    Some((member, raw)) if super::key_eq(&key, member.key) => {
                         self.skip_ws();
                         if self.peek() == Some(b'{') && !member.eager(&self.entries[start..]) {
                             let from = self.pos;
