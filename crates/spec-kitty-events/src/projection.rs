@@ -94,6 +94,17 @@ pub trait Projection: Clone + Send + Sync + Serialize + DeserializeOwned + 'stat
     }
 }
 
+/// Events a [`Projector`] hands to [`Projection::apply`] at a time (rounded up to a whole
+/// Lamport clock).
+const FOLD_BATCH: usize = 4096;
+
+/// Frees `value` on a pool thread: a reducer that reads its batch by reference ends its
+/// [`Projection::apply`] with this, so that freeing the payloads it read (many small
+/// blocks) overlaps the fold of the next batch instead of adding to it.
+pub fn release<T: Send + 'static>(value: T) {
+    rayon::spawn(move || drop(value));
+}
+
 /// A prepared event: its place in the replay order and what the reducer keeps of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prepared<I> {
@@ -215,8 +226,8 @@ pub fn prepare_stored<P: Projection>(
 
 /// Sorts prepared events into replay order (equal keys keep their input order) and
 /// drops repeated ids, the first in sort order winning. Sorts in place: no second copy of
-/// the events is made.
-pub fn sort_and_dedup<I: Send>(items: &mut Vec<Prepared<I>>) {
+/// the events is made; the repeated ones are freed on a pool thread ([`release`]).
+pub fn sort_and_dedup<I: Send + 'static>(items: &mut Vec<Prepared<I>>) {
     use rayon::slice::ParallelSliceMut;
     for (i, p) in items.iter_mut().enumerate() {
         p.seq = u32::try_from(i).unwrap_or(u32::MAX);
@@ -227,11 +238,17 @@ pub fn sort_and_dedup<I: Send>(items: &mut Vec<Prepared<I>>) {
         seen.reserve(items.len());
         items.iter().map(|p| seen.insert(&p.key.event_id)).collect()
     };
+    if keep.iter().all(|&k| k) {
+        return;
+    }
     let mut i = 0;
-    items.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
+    let repeated: Vec<Prepared<I>> = items
+        .extract_if(.., |_| {
+            i += 1;
+            !keep[i - 1]
+        })
+        .collect();
+    release(repeated);
 }
 
 /// Reduces prepared events from scratch: an empty [`Projector`] fed everything (sorted
@@ -403,13 +420,31 @@ impl<P: Projection> Projector<P> {
         self.pending = merged.split_off(split);
         if !merged.is_empty() {
             self.folded_through = merged.last().map(Prepared::lamport_clock);
-            if self.refused.is_none()
-                && let Err(e) = self.projection.apply(merged)
-            {
+            self.apply_in_batches(merged);
+        }
+        Ok(Feed::Folded)
+    }
+
+    /// Folds sorted events [`FOLD_BATCH`] at a time, each batch rounded up to a whole
+    /// Lamport clock (any split at a clock boundary folds to the same state), so that a
+    /// reducer can free each batch on a pool thread ([`release`]) while it folds the
+    /// next. Stops at a refusal.
+    fn apply_in_batches(&mut self, events: Vec<Prepared<P::Item>>) {
+        let mut rest = events.into_iter().peekable();
+        while self.refused.is_none() && rest.peek().is_some() {
+            let mut batch: Vec<Prepared<P::Item>> = Vec::with_capacity(FOLD_BATCH);
+            while let Some(p) = rest.next_if(|p| {
+                batch.len() < FOLD_BATCH
+                    || batch
+                        .last()
+                        .is_some_and(|last| last.lamport_clock() == p.lamport_clock())
+            }) {
+                batch.push(p);
+            }
+            if let Err(e) = self.projection.apply(batch) {
                 self.refused = Some(refusal(e));
             }
         }
-        Ok(Feed::Folded)
     }
 
     /// Takes in every event of a log at once (in any order, repeated ids allowed): sorts

@@ -160,7 +160,7 @@ use crate::contract::{FieldError, PathItem, render_report};
 use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
 use crate::json::{Json, py};
-use crate::projection::{Prepared, Projection, prepare, replay_all};
+use crate::projection::{Prepared, Projection, prepare, release, replay_all};
 use crate::timestamp::Timestamp;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -937,6 +937,7 @@ impl Projection for CollaborationProjection {
             };
             self.apply_one(&current, &p.item)?;
         }
+        release(events);
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use crate::contract::{Field, FloatTy, ModelDef, StrTy, Ty, render_report};
 use crate::envelope::{Event, EventRef};
 use crate::error::Result;
 use crate::json::{Json, py};
-use crate::projection::{Prepared, Projection, prepare, replay_all};
+use crate::projection::{Prepared, Projection, prepare, release, replay_all};
 
 /// `ConnectorProvisioned`.
 pub const CONNECTOR_PROVISIONED: &str = "ConnectorProvisioned";
@@ -443,6 +443,7 @@ impl Projection for ConnectorProjection {
                 self.apply_one(p.event_id(), etype, fields);
             }
         }
+        release(events);
         Ok(())
     }
 

@@ -23,7 +23,7 @@ use crate::envelope::{Event, EventRef};
 use crate::error::Result;
 use crate::json::Json;
 use crate::json::JsonDeserializer;
-use crate::projection::{Prepared, Projection, prepare, replay_all};
+use crate::projection::{Prepared, Projection, prepare, release, replay_all};
 use std::borrow::Cow;
 
 /// Event type: a decision point was opened.
@@ -908,6 +908,7 @@ impl Projection for DecisionPointProjection {
                 );
             }
         }
+        release(events);
         Ok(())
     }
 

@@ -12,7 +12,7 @@ use crate::domain::dossier::{
 use crate::envelope::{Event, EventRef};
 use crate::error::{Error, Result};
 use crate::json::Json;
-use crate::projection::{Prepared, Projection, prepare, replay_all};
+use crate::projection::{Prepared, Projection, prepare, release, replay_all};
 use std::borrow::Cow;
 
 /// The audit contract's own version.
@@ -642,6 +642,7 @@ impl Projection for MissionAuditProjection {
                 self.apply_one(p.event_id(), etype, payload)?;
             }
         }
+        release(events);
         Ok(())
     }
 

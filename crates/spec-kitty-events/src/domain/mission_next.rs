@@ -11,7 +11,7 @@ use crate::domain::dossier::parse_with;
 use crate::envelope::{Event, EventRef};
 use crate::error::Result;
 use crate::json::Json;
-use crate::projection::{Prepared, Projection, prepare, replay_all};
+use crate::projection::{Prepared, Projection, prepare, release, replay_all};
 
 /// Event type: a mission run started.
 pub const MISSION_RUN_STARTED: &str = "MissionRunStarted";
@@ -481,6 +481,7 @@ impl Projection for MissionNextProjection {
             self.st.last_processed_event_id = Some(p.event_id().to_owned());
             self.apply_one(p.event_id(), &p.item);
         }
+        release(events);
         Ok(())
     }
 

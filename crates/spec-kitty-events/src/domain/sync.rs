@@ -11,7 +11,7 @@ use crate::domain::connector::validated_payload;
 use crate::envelope::{Event, EventRef};
 use crate::error::Result;
 use crate::json::py;
-use crate::projection::{Prepared, Projection, prepare, replay_all};
+use crate::projection::{Prepared, Projection, prepare, release, replay_all};
 use std::borrow::Cow;
 
 /// `SyncIngestAccepted`.
@@ -311,6 +311,7 @@ impl Projection for SyncProjection {
                 self.apply_one(p.event_id(), etype, fields);
             }
         }
+        release(events);
         Ok(())
     }
 
