@@ -68,6 +68,10 @@ static CANONICAL_ULID_BYTE: [bool; 256] = {
 ///     normalize_event_id("12345678123456781234567812345678").unwrap(),
 ///     "12345678-1234-5678-1234-567812345678"
 /// );
+/// assert_eq!(
+///     normalize_event_id("ABCDEF01123456781234567812345678").unwrap(),
+///     "abcdef01-1234-5678-1234-567812345678"
+/// );
 /// assert!(normalize_event_id("01ARZ3NDEKTSV4RRFFQ69G5FAI").is_err()); // I is not Crockford
 /// ```
 pub fn normalize_event_id(s: &str) -> Result<Cow<'_, str>, String> {
@@ -101,16 +105,16 @@ pub fn normalize_event_id(s: &str) -> Result<Cow<'_, str>, String> {
             Cow::Borrowed(s)
         });
     }
-    if s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit()) {
-        let h = s.to_ascii_lowercase();
-        return Ok(Cow::Owned(format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        )));
+    if s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // 8-4-4-4-12, lower-cased, in one pass.
+        let mut out = String::with_capacity(36);
+        for (i, b) in s.bytes().enumerate() {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                out.push('-');
+            }
+            out.push(char::from(b.to_ascii_lowercase()));
+        }
+        return Ok(Cow::Owned(out));
     }
     Err(format!(
         "event_id must be 26-char ULID (Crockford base32), 36-char UUID, or 32-char hex UUID; got {len} chars"
