@@ -11,7 +11,7 @@ use spec_kitty_events::Error;
 use spec_kitty_events::projection::{
     Prepared, Projection, payload_member, prepare_lazy, replay_all,
 };
-use spec_kitty_events::records::Record;
+use spec_kitty_events::records::{self, Record};
 use spec_kitty_events::replay::{
     ProjectionVisitor, ReducerKind, ReplayOptions, to_json, with_projection,
 };
@@ -113,8 +113,7 @@ impl ProjectionVisitor for FileReplay<'_> {
         let (mut events, mut rejected) = (0usize, 0usize);
         for path in paths_or_stdin(self.files) {
             let source = Source::open(&path)?;
-            // Room for one item per 256 bytes of input: untouched capacity costs no memory.
-            items.reserve(source.len.map_or(0, |n| (n / 256) as usize));
+            items.reserve(source.len.map_or(0, records::capacity_for));
             let bar = progress::for_bytes(source.len, "reading");
             let name = std::sync::Arc::clone(&source.name);
             let out = &mut *self.out;

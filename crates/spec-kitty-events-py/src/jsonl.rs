@@ -37,6 +37,14 @@ impl Input<'_> {
         }
     }
 
+    /// Its length in bytes, when known.
+    fn len(&self) -> Option<u64> {
+        match self {
+            Input::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Bytes(b) => u64::try_from(b.len()).ok(),
+        }
+    }
+
     /// Runs `records::process` over the source.
     fn process<T: Send>(
         &self,
@@ -246,7 +254,8 @@ impl<'py> ProjectionVisitor for ReplayInput<'_, 'py> {
         let input = self.input;
         let replayed = py
             .detach(move || -> io::Result<Replayed<P::State>> {
-                let mut items: Vec<Prepared<P::Item>> = Vec::new();
+                let mut items: Vec<Prepared<P::Item>> =
+                    Vec::with_capacity(input.len().map_or(0, records::capacity_for));
                 let mut events = 0usize;
                 let mut rejected = Vec::new();
                 // As the command line reads logs: a payload is parsed only for the

@@ -164,9 +164,11 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
         let keep = Keep::new();
         let mut reader = convert::Reader::remembering(&keep);
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(bool, Json<'_>)>)>(4);
+        // A sized collection (a list) says how many events to make room for.
+        let expected = self.events.len().unwrap_or(0);
         let (read, prepared) = std::thread::scope(|scope| {
             let worker = scope.spawn(move || -> Result<Vec<Prepared<P::Item>>, Rejection> {
-                let mut items = Vec::new();
+                let mut items = Vec::with_capacity(expected);
                 for (base, chunk) in rx {
                     items.extend(prepare_chunk::<P>(base, &chunk)?);
                 }
