@@ -273,27 +273,56 @@ struct Scanned<I> {
 }
 
 /// Scans the stored events after `after` (of one aggregate, or all) and prepares them
-/// for `P` on every core.
+/// for `P` on every core: rows are read on this thread (the only one that uses the store)
+/// while another hands the chunks already read to the pool, so reading and preparing
+/// overlap. A row that cannot be prepared stops the scan with its error.
 fn scan_prepared<P: Projection, S: EventStore + ?Sized>(
     store: &S,
     after: u64,
     aggregate: Option<&str>,
 ) -> Result<Scanned<P::Item>> {
-    let mut items: Vec<Prepared<P::Item>> = Vec::new();
-    let mut chunk: Vec<(u64, String)> = Vec::with_capacity(SCAN_CHUNK);
-    let (mut rows, mut last) = (0u64, after);
-    store.scan(after, aggregate, &mut |position, body| {
-        chunk.push((position, body.to_owned()));
-        rows += 1;
-        last = position;
-        if chunk.len() == SCAN_CHUNK {
-            prepare_stored::<P>(&chunk, &mut items)?;
-            chunk.clear();
+    // The whole log holds at most this many rows: room for them all (capacity never
+    // written costs address space, not memory); a scan of one aggregate grows as it goes.
+    let expected = match aggregate {
+        None => store
+            .last_position(None)?
+            .map_or(0, |l| l.saturating_sub(after)),
+        Some(_) => 0,
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, String)>>(2);
+    std::thread::scope(|scope| {
+        let preparing = scope.spawn(move || -> Result<Vec<Prepared<P::Item>>> {
+            let mut items = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+            for chunk in rx {
+                prepare_stored::<P>(&chunk, &mut items)?;
+            }
+            Ok(items)
+        });
+        let mut chunk: Vec<(u64, String)> = Vec::with_capacity(SCAN_CHUNK);
+        let (mut rows, mut last) = (0u64, after);
+        let scanned = store.scan(after, aggregate, &mut |position, body| {
+            chunk.push((position, body.to_owned()));
+            rows += 1;
+            last = position;
+            if chunk.len() == SCAN_CHUNK {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(SCAN_CHUNK));
+                if tx.send(full).is_err() {
+                    // The preparing thread stopped at a row it could not prepare.
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+            Ok(ControlFlow::Continue(()))
+        });
+        if scanned.is_ok() && !chunk.is_empty() {
+            // A send fails only when the preparing thread has stopped with its error.
+            let _ = tx.send(chunk);
         }
-        Ok(ControlFlow::Continue(()))
-    })?;
-    prepare_stored::<P>(&chunk, &mut items)?;
-    Ok(Scanned { items, rows, last })
+        drop(tx);
+        // A row that could not be prepared comes before any later failure to read.
+        let items = joined(preparing.join())?;
+        scanned?;
+        Ok(Scanned { items, rows, last })
+    })
 }
 
 /// A checkpoint of this version that the store's log can continue.
