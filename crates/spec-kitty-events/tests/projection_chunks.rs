@@ -259,6 +259,25 @@ fn chunks_appended_to_the_in_memory_store_replay_as_the_reference() {
     eprintln!("in-memory store: {summary:?}");
 }
 
+/// A valid `WPStatusChanged` envelope numbered `n` (its id), on aggregate `m/WP<wp>`.
+fn status_event(
+    n: usize,
+    wp: usize,
+    wp_id: &str,
+    clock: usize,
+    (from, to): (Option<&str>, &str),
+    actor: &str,
+) -> Value {
+    serde_json::json!({
+        "event_id": format!("01ARZ3NDEKTSV4RRFF{n:08}"), "event_type": "WPStatusChanged",
+        "aggregate_id": format!("m/WP{wp:05}"), "timestamp": "2026-04-05T12:00:00Z",
+        "build_id": "b", "node_id": "n", "lamport_clock": clock,
+        "project_uuid": "12345678-1234-5678-1234-567812345678",
+        "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        "payload": {"mission_slug": "m", "wp_id": wp_id, "from_lane": from, "to_lane": to,
+                    "actor": actor, "execution_mode": "worktree"}})
+}
+
 /// A status log of many work packages (its checkpoint holds several segments of them),
 /// one transition each then a second for every third, split in two: the decoded
 /// checkpoint with the second half folded on equals the full replay, order of the work
@@ -267,15 +286,8 @@ fn chunks_appended_to_the_in_memory_store_replay_as_the_reference() {
 fn a_checkpoint_of_many_work_packages_folds_as_a_full_replay() {
     const WPS: usize = 7_000;
     let event = |n: usize, wp: usize, clock: usize, from: Option<&str>, to: &str| {
-        serde_json::json!({
-            "event_id": format!("01ARZ3NDEKTSV4RRFF{n:08}"), "event_type": "WPStatusChanged",
-            "aggregate_id": format!("m/WP{wp:05}"), "timestamp": "2026-04-05T12:00:00Z",
-            "build_id": "b", "node_id": "n", "lamport_clock": clock,
-            "project_uuid": "12345678-1234-5678-1234-567812345678",
-            "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
-            "payload": {"mission_slug": "m", "wp_id": format!("WP{:05}", (wp * 7919) % WPS),
-                        "from_lane": from, "to_lane": to, "actor": "a",
-                        "execution_mode": "worktree"}})
+        let wp_id = format!("WP{:05}", (wp * 7919) % WPS);
+        status_event(n, wp, &wp_id, clock, (from, to), "a")
     };
     let mut raw: Vec<Value> = (0..WPS)
         .map(|i| event(i, i, i + 1, None, "planned"))
@@ -411,15 +423,14 @@ fn a_batch_boundary_never_splits_a_lamport_group() {
     let mut n = 0usize;
     let mut event = |wp: usize, clock: usize, from: Option<&str>, to: &str| {
         n += 1;
-        serde_json::json!({
-            "event_id": format!("01ARZ3NDEKTSV4RRFF{n:08}"), "event_type": "WPStatusChanged",
-            "aggregate_id": format!("m/WP{wp:05}"), "timestamp": "2026-04-05T12:00:00Z",
-            "build_id": "b", "node_id": "n", "lamport_clock": clock,
-            "project_uuid": "12345678-1234-5678-1234-567812345678",
-            "correlation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
-            "payload": {"mission_slug": "m", "wp_id": format!("WP{wp:05}"),
-                        "from_lane": from, "to_lane": to, "actor": format!("a{n}"),
-                        "execution_mode": "worktree"}})
+        status_event(
+            n,
+            wp,
+            &format!("WP{wp:05}"),
+            clock,
+            (from, to),
+            &format!("a{n}"),
+        )
     };
     // Two lone events first, so that event 4,096 (a multiple of the group cycle of four)
     // is the second of a group.
