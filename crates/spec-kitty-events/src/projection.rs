@@ -430,9 +430,13 @@ impl<P: Projection> Projector<P> {
     /// reducer can free each batch on a pool thread ([`release`]) while it folds the
     /// next. Stops at a refusal.
     fn apply_in_batches(&mut self, events: Vec<Prepared<P::Item>>) {
+        // A batch of a live feed is usually small: folded as it is, not copied.
+        if events.len() <= FOLD_BATCH {
+            return self.apply_batch(events);
+        }
         let mut rest = events.into_iter().peekable();
         while self.refused.is_none() && rest.peek().is_some() {
-            let mut batch: Vec<Prepared<P::Item>> = Vec::with_capacity(FOLD_BATCH);
+            let mut batch: Vec<Prepared<P::Item>> = Vec::with_capacity(rest.len().min(FOLD_BATCH));
             while let Some(p) = rest.next_if(|p| {
                 batch.len() < FOLD_BATCH
                     || batch
@@ -441,9 +445,16 @@ impl<P: Projection> Projector<P> {
             }) {
                 batch.push(p);
             }
-            if let Err(e) = self.projection.apply(batch) {
-                self.refused = Some(refusal(e));
-            }
+            self.apply_batch(batch);
+        }
+    }
+
+    /// Folds one batch, unless the log was refused before it.
+    fn apply_batch(&mut self, batch: Vec<Prepared<P::Item>>) {
+        if self.refused.is_none()
+            && let Err(e) = self.projection.apply(batch)
+        {
+            self.refused = Some(refusal(e));
         }
     }
 
