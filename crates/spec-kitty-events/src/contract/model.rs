@@ -313,7 +313,7 @@ impl ModelDef {
         for (field, raw) in self.fields.iter().zip(found.iter().copied()) {
             match raw {
                 Some(raw) => {
-                    let validated = if !unread.is_empty() && unread.contains(&field.name) {
+                    let validated = if unread.iter().any(|u| key_eq(u, field.name)) {
                         field.ty.check_mode(raw, strict).map(|()| Json::Null)
                     } else {
                         field.ty.validate_mode(raw, strict)
