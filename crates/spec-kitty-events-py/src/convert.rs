@@ -75,15 +75,10 @@ impl<'py> Keep<'py> {
         held.to_str()
     }
 
-    /// The UTF-8 text of `s`, copied (or, when long, borrowed) for as long as this keeper
-    /// lives.
-    pub fn own_str<'a>(&'a self, s: Bound<'py, PyString>) -> PyResult<&'a str> {
-        self.text_of(&s)
-    }
-
-    /// The UTF-8 text of a `str` object (of any `str` subclass): a copy in the arena, or
-    /// for a long text the object's own buffer, the object kept alive.
-    fn text_of<'a>(&'a self, s: &Bound<'py, PyString>) -> PyResult<&'a str> {
+    /// The UTF-8 text of a `str` object (of any `str` subclass) for as long as this keeper
+    /// lives: a copy in the arena, or for a long text the object's own buffer, the object
+    /// kept alive.
+    pub fn text_of<'a>(&'a self, s: &Bound<'py, PyString>) -> PyResult<&'a str> {
         let text = s.to_str()?;
         if text.len() <= COPY_LIMIT {
             return Ok(self.text.alloc_str(text));
@@ -111,11 +106,6 @@ fn too_deep() -> PyErr {
 /// accepts (which also stops self-referencing containers).
 pub fn to_json<'a, 'py>(keep: &'a Keep<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Json<'a>> {
     Reader::new(keep).value(obj, 0, 0)
-}
-
-/// [`to_json`] of an owned reference.
-pub fn to_json_owned<'a, 'py>(keep: &'a Keep<'py>, obj: Bound<'py, PyAny>) -> PyResult<Json<'a>> {
-    Reader::new(keep).value(&obj, 0, 0)
 }
 
 /// Converts a `dict` into an object tree.
@@ -202,15 +192,20 @@ impl<'a, 'py> Reader<'a, 'py> {
         self.general(obj, depth, slot)
     }
 
-    fn list(&mut self, l: &Bound<'py, PyList>, depth: usize) -> PyResult<Json<'a>> {
+    /// The items of a `list` or `tuple` at `depth`, as an array.
+    fn array(
+        &mut self,
+        items: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
+        depth: usize,
+    ) -> PyResult<Json<'a>> {
         if depth >= MAX_DEPTH {
             return Err(too_deep());
         }
-        let mut items = Vec::with_capacity(l.len());
-        for (i, item) in l.iter().enumerate() {
-            items.push(self.value(&item, depth + 1, 2 * i + 1)?);
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.enumerate() {
+            out.push(self.value(&item, depth + 1, 2 * i + 1)?);
         }
-        Ok(Json::Array(items))
+        Ok(Json::Array(out))
     }
 
     /// Every other value: the built-in types and their subclasses (a `bool` before an
@@ -240,17 +235,10 @@ impl<'a, 'py> Reader<'a, 'py> {
             return Ok(Json::Float(f.value()));
         }
         if let Ok(l) = obj.cast::<PyList>() {
-            return self.list(l, depth);
+            return self.array(l.iter(), depth);
         }
         if let Ok(t) = obj.cast::<PyTuple>() {
-            if depth >= MAX_DEPTH {
-                return Err(too_deep());
-            }
-            let mut items = Vec::with_capacity(t.len());
-            for (i, item) in t.iter().enumerate() {
-                items.push(self.value(&item, depth + 1, 2 * i + 1)?);
-            }
-            return Ok(Json::Array(items));
+            return self.array(t.iter(), depth);
         }
         Err(PyTypeError::new_err(format!(
             "a value of type {} has no JSON form (expected dict, list, tuple, str, int, float, bool or None)",

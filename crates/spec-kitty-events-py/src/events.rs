@@ -217,9 +217,9 @@ fn model_fields<'a, 'py>(
         let Ok(k) = k.cast_into::<PyString>() else {
             return Ok(None);
         };
-        let key = Cow::Borrowed(keep.own_str(k)?);
+        let key = Cow::Borrowed(keep.text_of(&k)?);
         let value = if convert::is_plain(&v) {
-            match convert::to_json_owned(keep, v) {
+            match convert::to_json(keep, &v) {
                 Ok(j) => j,
                 Err(_) => return Ok(None),
             }
