@@ -579,6 +579,7 @@ impl Event {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn the_canonical_ulid_table_is_the_crockford_upper_case_predicate() {
@@ -610,8 +611,6 @@ mod tests {
             }
         }
     }
-
-    use super::*;
 
     fn base() -> Value {
         json!({

@@ -80,8 +80,9 @@ pub trait Projection: Clone + Send + Sync + Serialize + DeserializeOwned + 'stat
     }
 
     /// Folds events in replay order, repeated ids removed, whole Lamport groups at a
-    /// time; the events are the projection's to keep (nothing needs copying). An error is
-    /// the reference's refusal of the log at that event.
+    /// time; the events are the projection's to keep (nothing needs copying), and one that
+    /// only reads them ends with [`release`] so that freeing them overlaps the next batch.
+    /// An error is the reference's refusal of the log at that event.
     fn apply(&mut self, events: Vec<Prepared<Self::Item>>) -> Result<()>;
 
     /// The reduced state of everything applied.
