@@ -9,7 +9,7 @@ use spec_kitty_events::conformance::registry;
 use spec_kitty_events::conformance::validate::{Layer, Violation, check_record};
 use spec_kitty_events::json::LazyMember;
 use spec_kitty_events::projection::{
-    Prepared, Projection, payload_member, prepare_lazy, replay_all,
+    Prepared, Projection, payload_member, prepare_lazy, release, replay_all,
 };
 use spec_kitty_events::records::{self, Record};
 use spec_kitty_events::replay::{ProjectionVisitor, with_projection};
@@ -282,7 +282,7 @@ impl<'py> ProjectionVisitor for ReplayInput<'_, 'py> {
         let _pause = pyser::GcPause::new(py)?;
         let out = PyDict::new(py);
         let state_py = pyser::to_py(py, &state);
-        pyser::drop_off_thread(state);
+        release(state);
         out.set_item(pyo3::intern!(py, "state"), state_py?)?;
         out.set_item(pyo3::intern!(py, "events"), events)?;
         let file = PyString::new(py, self.name);

@@ -169,12 +169,6 @@ pub fn to_py_paused<'py, T: Serialize + ?Sized>(
     to_py(py, value)
 }
 
-/// Drops `value` on a pool thread: freeing a large reduced state (many small blocks) is
-/// no part of the answer, so the caller need not wait for it.
-pub fn drop_off_thread<T: Send + 'static>(value: T) {
-    rayon::spawn(move || drop(value));
-}
-
 /// Pauses the garbage collector while alive (if it was running).
 pub struct GcPause<'py> {
     gc: Option<Bound<'py, PyModule>>,

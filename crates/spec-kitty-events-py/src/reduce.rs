@@ -13,7 +13,7 @@ use spec_kitty_events::Error;
 use spec_kitty_events::contract::FieldError;
 use spec_kitty_events::envelope::EventRef;
 use spec_kitty_events::json::Json;
-use spec_kitty_events::projection::{Prepared, Projection, prepare_ref, replay_all};
+use spec_kitty_events::projection::{Prepared, Projection, prepare_ref, release, replay_all};
 use spec_kitty_events::replay::{
     Mode, ProjectionVisitor, ReducerKind, ReplayOptions, with_projection,
 };
@@ -219,7 +219,7 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
             .detach(move || replay_all(projection, items))
             .map_err(|e| reducer_failure(py, e))?;
         let out = pyser::to_py_paused(py, &state);
-        pyser::drop_off_thread(state);
+        release(state);
         out
     }
 }
