@@ -13,6 +13,7 @@ use spec_kitty_events::Error;
 use spec_kitty_events::contract::FieldError;
 use spec_kitty_events::envelope::EventRef;
 use spec_kitty_events::json::Json;
+use spec_kitty_events::pipeline::read_and_prepare;
 use spec_kitty_events::projection::{Prepared, Projection, prepare_ref, release, replay_all};
 use spec_kitty_events::replay::{
     Mode, ProjectionVisitor, ReducerKind, ReplayOptions, with_projection,
@@ -163,44 +164,29 @@ impl<'py> ProjectionVisitor for ReduceEvents<'_, 'py> {
         let py = self.py;
         let keep = Keep::new();
         let mut reader = convert::Reader::remembering(&keep);
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(bool, Json<'_>)>)>(4);
         // A sized collection (a list) says how many events to make room for.
         let expected = self.events.len().unwrap_or(0);
-        let (read, prepared) = std::thread::scope(|scope| {
-            let worker = scope.spawn(move || -> Result<Vec<Prepared<P::Item>>, Rejection> {
-                let mut items = Vec::with_capacity(expected);
-                for (base, chunk) in rx {
-                    items.extend(prepare_chunk::<P>(base, &chunk)?);
-                }
-                Ok(items)
-            });
-            let read = (|| -> PyResult<()> {
-                let mut chunk = Vec::with_capacity(CHUNK);
-                let (mut base, mut n) = (0usize, 0usize);
+        let (read, prepared) = read_and_prepare(
+            CHUNK,
+            Vec::with_capacity(expected),
+            |push| -> PyResult<()> {
                 for item in self.events.try_iter()? {
                     let item = item?;
                     let trusted = !item.is_instance_of::<PyDict>()
                         && !item.is_instance_of::<PyString>()
                         && is_reference_event(&item);
-                    chunk.push((trusted, event_tree_read(&mut reader, &item)?));
-                    n += 1;
-                    if chunk.len() == CHUNK {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                        if tx.send((base, full)).is_err() {
-                            return Ok(()); // The worker stopped at a rejected event.
-                        }
-                        base = n;
+                    if !push((trusted, event_tree_read(&mut reader, &item)?)) {
+                        break; // The preparing thread stopped at a rejected event.
                     }
                 }
-                if !chunk.is_empty() {
-                    let _ = tx.send((base, chunk));
-                }
                 Ok(())
-            })();
-            drop(tx);
-            let prepared = py.detach(|| worker.join());
-            (read, prepared)
-        });
+            },
+            |base, chunk: Vec<(bool, Json<'_>)>, items: &mut Vec<Prepared<P::Item>>| {
+                items.extend(prepare_chunk::<P>(base, &chunk)?);
+                Ok(())
+            },
+            |join| py.detach(join),
+        );
         let prepared =
             prepared.map_err(|_| PyRuntimeError::new_err("the preparing thread failed"))?;
         let items = match prepared {

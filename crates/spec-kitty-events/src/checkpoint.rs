@@ -76,6 +76,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::pipeline::read_and_prepare;
 use crate::projection::{Feed, Prepared, Projection, Projector, prepare_stored};
 use crate::replay::{ProjectionVisitor, ReducerKind, ReplayOptions, to_json, with_projection};
 use crate::storage::{Checkpoint, CheckpointKey, CheckpointStore, EventStore};
@@ -289,40 +290,29 @@ fn scan_prepared<P: Projection, S: EventStore + ?Sized>(
             .map_or(0, |l| l.saturating_sub(after)),
         Some(_) => 0,
     };
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, String)>>(2);
-    std::thread::scope(|scope| {
-        let preparing = scope.spawn(move || -> Result<Vec<Prepared<P::Item>>> {
-            let mut items = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-            for chunk in rx {
-                prepare_stored::<P>(&chunk, &mut items)?;
-            }
-            Ok(items)
-        });
-        let mut chunk: Vec<(u64, String)> = Vec::with_capacity(SCAN_CHUNK);
-        let (mut rows, mut last) = (0u64, after);
-        let scanned = store.scan(after, aggregate, &mut |position, body| {
-            chunk.push((position, body.to_owned()));
-            rows += 1;
-            last = position;
-            if chunk.len() == SCAN_CHUNK {
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(SCAN_CHUNK));
-                if tx.send(full).is_err() {
+    let (mut rows, mut last) = (0u64, after);
+    let (scanned, prepared) = read_and_prepare(
+        SCAN_CHUNK,
+        Vec::with_capacity(usize::try_from(expected).unwrap_or(0)),
+        |push| {
+            store.scan(after, aggregate, &mut |position, body| {
+                rows += 1;
+                last = position;
+                Ok(if push((position, body.to_owned())) {
+                    ControlFlow::Continue(())
+                } else {
                     // The preparing thread stopped at a row it could not prepare.
-                    return Ok(ControlFlow::Break(()));
-                }
-            }
-            Ok(ControlFlow::Continue(()))
-        });
-        if scanned.is_ok() && !chunk.is_empty() {
-            // A send fails only when the preparing thread has stopped with its error.
-            let _ = tx.send(chunk);
-        }
-        drop(tx);
-        // A row that could not be prepared comes before any later failure to read.
-        let items = joined(preparing.join())?;
-        scanned?;
-        Ok(Scanned { items, rows, last })
-    })
+                    ControlFlow::Break(())
+                })
+            })
+        },
+        |_, chunk, items| prepare_stored::<P>(&chunk, items),
+        |join| join(),
+    );
+    // A row that could not be prepared comes before any later failure to read.
+    let items = joined(prepared)?;
+    scanned?;
+    Ok(Scanned { items, rows, last })
 }
 
 /// A checkpoint of this version that the store's log can continue.

@@ -36,6 +36,7 @@ pub mod error_log;
 pub mod json;
 pub mod merge;
 pub mod ordering;
+pub mod pipeline;
 pub mod projection;
 pub mod records;
 pub mod replay;
