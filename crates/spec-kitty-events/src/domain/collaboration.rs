@@ -898,14 +898,19 @@ impl Projection for CollaborationProjection {
             _ => None,
         };
         // Only the keys the fold reads are kept (absent ones stay absent: the reference's
-        // defaults for them apply).
+        // defaults for them apply), under the static names: no copy of a key is held.
         let keys = read_keys(event_type);
         let payload = match event.payload {
             Json::Object(entries) => Json::Object(
                 entries
                     .iter()
-                    .filter(|(k, _)| k == "mission_id" || keys.contains(&k.as_ref()))
-                    .map(|(k, v)| (Cow::Owned(k.to_string()), v.clone().into_owned()))
+                    .filter_map(|(k, v)| {
+                        let name = ["mission_id"]
+                            .iter()
+                            .chain(keys)
+                            .find(|name| **name == k.as_ref())?;
+                        Some((Cow::Borrowed(*name), v.clone().into_owned()))
+                    })
                     .collect(),
             ),
             _ => Json::Object(Vec::new()),
