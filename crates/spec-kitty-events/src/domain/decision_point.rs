@@ -733,23 +733,50 @@ fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
 
+/// A payload carrying the five ids of a decision point, which the state keeps.
+trait DecisionPointIds {
+    /// Takes `decision_point_id`, `mission_id`, `run_id`, `mission_slug` and
+    /// `mission_type` out of the payload (they are moved into the state, not copied).
+    fn take_ids(&mut self) -> [String; 5];
+}
+
+macro_rules! decision_point_ids {
+    ($($payload:ty),+ $(,)?) => {$(
+        impl DecisionPointIds for $payload {
+            fn take_ids(&mut self) -> [String; 5] {
+                use std::mem::take;
+                [
+                    take(&mut self.decision_point_id),
+                    take(&mut self.mission_id),
+                    take(&mut self.run_id),
+                    take(&mut self.mission_slug),
+                    take(&mut self.mission_type),
+                ]
+            }
+        }
+    )+};
+}
+
+decision_point_ids!(
+    AdrDecisionPayload,
+    DecisionPointOpenedInterviewPayload,
+    DecisionPointWidenedPayload,
+    DecisionPointDiscussingInterviewPayload,
+    DecisionPointResolvedInterviewPayload,
+);
+
 impl ReducedDecisionPointState {
-    fn set_ids(&mut self, dp: &str, mission: &str, run: &str, slug: &str, mtype: &str) {
-        self.decision_point_id = Some(dp.to_owned());
-        self.mission_id = Some(mission.to_owned());
-        self.run_id = Some(run.to_owned());
-        self.mission_slug = Some(slug.to_owned());
-        self.mission_type = Some(mtype.to_owned());
+    fn set_ids(&mut self, p: &mut impl DecisionPointIds) {
+        let [dp, mission, run, slug, mtype] = p.take_ids();
+        self.decision_point_id = Some(dp);
+        self.mission_id = Some(mission);
+        self.run_id = Some(run);
+        self.mission_slug = Some(slug);
+        self.mission_type = Some(mtype);
     }
 
-    fn apply_adr(&mut self, p: AdrDecisionPayload) {
-        self.set_ids(
-            &p.decision_point_id,
-            &p.mission_id,
-            &p.run_id,
-            &p.mission_slug,
-            &p.mission_type,
-        );
+    fn apply_adr(&mut self, mut p: AdrDecisionPayload) {
+        self.set_ids(&mut p);
         self.phase = Some(p.phase);
         self.last_actor_id = Some(p.actor_id);
         self.last_actor_type = Some(p.actor_type);
@@ -1008,14 +1035,8 @@ impl DecisionPointProjection {
                 }
             }
             DecisionPointPayload::OpenedInterview(p) => {
-                let p = *p;
-                s.set_ids(
-                    &p.decision_point_id,
-                    &p.mission_id,
-                    &p.run_id,
-                    &p.mission_slug,
-                    &p.mission_type,
-                );
+                let mut p = *p;
+                s.set_ids(&mut p);
                 s.phase = Some(p.phase);
                 s.last_actor_id = Some(p.actor_id);
                 s.last_actor_type = Some(p.actor_type);
@@ -1028,14 +1049,8 @@ impl DecisionPointProjection {
                 s.step_id = Some(p.step_id);
             }
             DecisionPointPayload::Widened(p) => {
-                let p = *p;
-                s.set_ids(
-                    &p.decision_point_id,
-                    &p.mission_id,
-                    &p.run_id,
-                    &p.mission_slug,
-                    &p.mission_type,
-                );
+                let mut p = *p;
+                s.set_ids(&mut p);
                 s.widening = Some(WideningProjection {
                     channel: p.channel,
                     teamspace_ref: p.teamspace_ref,
@@ -1047,27 +1062,15 @@ impl DecisionPointProjection {
                 });
             }
             DecisionPointPayload::DiscussingInterview(p) => {
-                let p = *p;
-                s.set_ids(
-                    &p.decision_point_id,
-                    &p.mission_id,
-                    &p.run_id,
-                    &p.mission_slug,
-                    &p.mission_type,
-                );
+                let mut p = *p;
+                s.set_ids(&mut p);
                 s.last_actor_id = Some(p.actor_id);
                 s.last_actor_type = Some(p.actor_type);
                 s.last_state_entered_at = Some(p.state_entered_at);
             }
             DecisionPointPayload::ResolvedInterview(p) => {
-                let p = *p;
-                s.set_ids(
-                    &p.decision_point_id,
-                    &p.mission_id,
-                    &p.run_id,
-                    &p.mission_slug,
-                    &p.mission_type,
-                );
+                let mut p = *p;
+                s.set_ids(&mut p);
                 s.last_state_entered_at = Some(p.state_entered_at);
                 s.last_rationale = p.rationale;
                 s.terminal_outcome = Some(p.terminal_outcome);
