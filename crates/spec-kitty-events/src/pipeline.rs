@@ -10,17 +10,19 @@ use std::sync::mpsc::sync_channel;
 /// Chunks read ahead of the preparing thread before the reader waits for it.
 const AHEAD: usize = 2;
 
+/// Joins the preparing thread of [`read_and_prepare`] and returns what it made.
+pub type Joiner<'a, O, E> = Box<dyn FnOnce() -> std::thread::Result<Result<O, E>> + Send + 'a>;
+
 /// Runs `read` on this thread and `prepare` on another, overlapped.
 ///
 /// `read` is given a `push` function: each item pushed joins the current chunk, and every
 /// `chunk` items the chunk goes to `prepare` with the index of its first item (counted
 /// over everything pushed), to be folded into `out`. `push` returns `false` once
 /// `prepare` has failed: nothing more is prepared, and the reader should stop. When
-/// `read` returns, the last partial chunk is prepared and the preparing thread joined
-/// through `wait`, which must call the function it is given once (a caller holding a
-/// lock the preparing thread never needs can release it around the wait). Returns what
-/// `read` returned and what `prepare` made (or its first error, or the preparing
-/// thread's panic).
+/// `read` returns, the last partial chunk is prepared and `wait` is handed the [`Joiner`]
+/// that joins the preparing thread (a caller holding a lock the preparing thread never
+/// needs can release it around the call). Returns what `read` returned and what
+/// `prepare` made (or its first error, or the preparing thread's panic).
 ///
 /// ```
 /// use spec_kitty_events::pipeline::read_and_prepare;
@@ -54,7 +56,7 @@ pub fn read_and_prepare<T, O, E, R>(
     out: O,
     read: impl FnOnce(&mut dyn FnMut(T) -> bool) -> R,
     prepare: impl Fn(usize, Vec<T>, &mut O) -> Result<(), E> + Send,
-    wait: impl FnOnce(&mut (dyn FnMut() + Send)),
+    wait: impl FnOnce(Joiner<'_, O, E>) -> std::thread::Result<Result<O, E>>,
 ) -> (R, std::thread::Result<Result<O, E>>)
 where
     T: Send,
@@ -90,19 +92,7 @@ where
             let _ = tx.send((first, pending));
         }
         drop(tx);
-        let mut handle = Some(preparing);
-        let mut joined = None;
-        wait(&mut || {
-            if let Some(h) = handle.take() {
-                joined = Some(h.join());
-            }
-        });
-        let prepared = match handle {
-            // A `wait` that never called its function: joined here.
-            Some(h) => h.join(),
-            None => joined.unwrap_or_else(|| Err(Box::new("the preparing thread was not joined"))),
-        };
-        (read_out, prepared)
+        (read_out, wait(Box::new(move || preparing.join())))
     })
 }
 
@@ -130,7 +120,7 @@ mod tests {
     }
 
     #[test]
-    fn a_panic_while_preparing_reaches_the_caller_and_a_lazy_wait_still_joins() {
+    fn a_panic_while_preparing_reaches_the_caller() {
         let (_, out) = read_and_prepare(
             4,
             (),
@@ -139,7 +129,7 @@ mod tests {
                 assert!(first < 8, "boom");
                 Ok(())
             },
-            |_join| {},
+            |join| join(),
         );
         assert!(out.is_err());
     }
