@@ -292,8 +292,9 @@ type PendingWarning = (Value, String, String, Vec<Value>, IndexMap<String, Value
 pub struct CollaborationItem {
     event_type: Cow<'static, str>,
     payload: Json<'static>,
-    /// `participant_identity` or `focus_target`, normalised, when it validates.
-    nested: Option<Value>,
+    /// `participant_identity` or `focus_target`, normalised, when it validates: kept as
+    /// the compact tree and made a `Value` only when the fold keeps it.
+    nested: Option<Json<'static>>,
 }
 
 /// The collaboration reducer as a [`Projection`]: roster, presence, drivers, focus,
@@ -459,7 +460,7 @@ impl CollaborationProjection {
                     self.anomaly(e, "Missing participant_id in payload".into());
                     return Ok(());
                 };
-                let Some(identity) = item.nested.clone() else {
+                let Some(identity) = item.nested.as_ref() else {
                     self.anomaly(e, "Invalid participant_identity in payload".into());
                     return Ok(());
                 };
@@ -473,7 +474,7 @@ impl CollaborationProjection {
                             ),
                         );
                     } else {
-                        self.invited.insert(pid, identity);
+                        self.invited.insert(pid, identity.to_value());
                     }
                 } else if self.st.participants.contains_key(&pid)
                     && !self.st.departed_participants.contains_key(&pid)
@@ -485,7 +486,7 @@ impl CollaborationProjection {
                 } else {
                     self.st.departed_participants.shift_remove(&pid);
                     self.invited.shift_remove(&pid);
-                    self.st.participants.insert(pid, identity);
+                    self.st.participants.insert(pid, identity.to_value());
                 }
             }
             "ParticipantLeft" => {
@@ -598,11 +599,12 @@ impl CollaborationProjection {
                 _ => {}
             },
             "FocusChanged" => {
-                let Some(target) = item.nested.clone() else {
+                let Some(target) = item.nested.as_ref() else {
                     self.anomaly(e, "Invalid focus_target in payload".into());
                     return Ok(());
                 };
                 self.unfocus(&pid);
+                let target = target.to_value();
                 let key = focus_key(&target);
                 self.st.focus_by_participant.insert(pid.clone(), target);
                 self.st
@@ -883,10 +885,10 @@ impl Projection for CollaborationProjection {
         let event_type = COLLABORATION_EVENT_TYPES
             .iter()
             .find(|t| **t == event.event_type)?;
-        let nested = |key: &str, model: &ModelDef| -> Option<Value> {
+        let nested = |key: &str, model: &ModelDef| -> Option<Json<'static>> {
             static EMPTY: Json<'static> = Json::Object(Vec::new());
             match event.payload.get(key).unwrap_or(&EMPTY) {
-                v @ Json::Object(_) => model.validate_json(v).ok().map(|n| n.to_value()),
+                v @ Json::Object(_) => model.validate_json(v).ok().map(Json::into_owned),
                 _ => None,
             }
         };

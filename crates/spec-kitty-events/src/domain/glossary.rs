@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
@@ -253,27 +253,28 @@ pub struct ClarificationRecord {
     pub resolution_event_id: Option<String>,
 }
 
-/// The projected glossary state. Payloads are kept as their normalised JSON.
+/// The projected glossary state. Payloads are kept as their normalised JSON, as compact
+/// trees ([`Json`]: entries in order, no per-object hash table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReducedGlossaryState {
     /// Mission of the first glossary event.
     pub mission_id: String,
     /// Activated scopes by scope id.
-    pub active_scopes: IndexMap<String, Value>,
+    pub active_scopes: IndexMap<String, Json<'static>>,
     /// Current strictness (`medium` until set).
     pub current_strictness: String,
     /// Every strictness change.
-    pub strictness_history: Vec<Value>,
+    pub strictness_history: Vec<Json<'static>>,
     /// Observations per scope, then per term (both sorted).
-    pub term_candidates: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
+    pub term_candidates: BTreeMap<String, BTreeMap<String, Vec<Json<'static>>>>,
     /// Latest sense per scope, then per term (both sorted).
-    pub term_senses: BTreeMap<String, BTreeMap<String, Value>>,
+    pub term_senses: BTreeMap<String, BTreeMap<String, Json<'static>>>,
     /// Clarification requests in order.
     pub clarifications: Vec<ClarificationRecord>,
     /// Semantic checks in order.
-    pub semantic_checks: Vec<Value>,
+    pub semantic_checks: Vec<Json<'static>>,
     /// Generation blocks in order.
-    pub generation_blocks: Vec<Value>,
+    pub generation_blocks: Vec<Json<'static>>,
     /// Issues met (permissive mode).
     pub anomalies: Vec<GlossaryAnomaly>,
     /// Distinct glossary events.
@@ -301,11 +302,8 @@ impl Default for ReducedGlossaryState {
     }
 }
 
-fn s(p: &Map<String, Value>, k: &str) -> String {
-    p.get(k)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+fn s(p: &Json<'_>, k: &str) -> String {
+    p.get_str(k).unwrap_or_default().to_owned()
 }
 
 /// The glossary event types, in the order of [`model_of`].
@@ -325,7 +323,7 @@ const GLOSSARY_EVENT_TYPES: [&str; 8] = [
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GlossaryItem {
     event_type: Cow<'static, str>,
-    payload: std::result::Result<Map<String, Value>, String>,
+    payload: std::result::Result<Json<'static>, String>,
 }
 
 /// The glossary reducer as a [`Projection`].
@@ -356,7 +354,7 @@ impl GlossaryProjection {
         &mut self,
         event_id: &str,
         event_type: &str,
-        payload: std::result::Result<Map<String, Value>, String>,
+        payload: std::result::Result<Json<'static>, String>,
     ) -> Result<()> {
         let refuse = |reason: String| Error::Replay {
             event_id: event_id.to_owned(),
@@ -393,11 +391,11 @@ impl GlossaryProjection {
         let st = &mut self.st;
         match event_type {
             GLOSSARY_SCOPE_ACTIVATED => {
-                st.active_scopes.insert(s(&p, "scope_id"), Value::Object(p));
+                st.active_scopes.insert(s(&p, "scope_id"), p);
             }
             GLOSSARY_STRICTNESS_SET => {
                 st.current_strictness = s(&p, "new_strictness");
-                st.strictness_history.push(Value::Object(p));
+                st.strictness_history.push(p);
             }
             TERM_CANDIDATE_OBSERVED => {
                 check_scope(st)?;
@@ -406,7 +404,7 @@ impl GlossaryProjection {
                     .or_default()
                     .entry(s(&p, "term_surface"))
                     .or_default()
-                    .push(Value::Object(p));
+                    .push(p);
             }
             GLOSSARY_SENSE_UPDATED => {
                 check_scope(st)?;
@@ -424,14 +422,11 @@ impl GlossaryProjection {
                         format!("Sense update for unobserved term '{term}'"),
                     )?;
                 }
-                st.term_senses
-                    .entry(scope)
-                    .or_default()
-                    .insert(term, Value::Object(p));
+                st.term_senses.entry(scope).or_default().insert(term, p);
             }
             SEMANTIC_CHECK_EVALUATED => {
                 check_scope(st)?;
-                st.semantic_checks.push(Value::Object(p));
+                st.semantic_checks.push(p);
                 self.check_ids.insert(event_id.to_owned());
             }
             GLOSSARY_CLARIFICATION_REQUESTED => {
@@ -492,7 +487,7 @@ impl GlossaryProjection {
                     )?,
                 }
             }
-            _ => st.generation_blocks.push(Value::Object(p)),
+            _ => st.generation_blocks.push(p),
         }
         Ok(())
     }
@@ -512,11 +507,8 @@ impl Projection for GlossaryProjection {
             .find(|t| **t == event.event_type)?;
         let model = model_of(event_type)?;
         let payload = match model.validate_json(event.payload) {
-            Ok(Json::Object(entries)) => Ok(entries
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_value()))
-                .collect()),
-            Ok(_) => Ok(Map::new()),
+            Ok(normalised @ Json::Object(_)) => Ok(normalised.into_owned()),
+            Ok(_) => Ok(Json::Object(Vec::new())),
             Err(errors) => Err(render_report(model.name, &errors)),
         };
         Some(GlossaryItem {
