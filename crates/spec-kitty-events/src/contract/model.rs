@@ -203,6 +203,39 @@ impl ModelDef {
         self.validate_mode(v, false)
     }
 
+    /// [`ModelDef::validate_json`], the result owned: for a value kept after its input is
+    /// gone. The keys that are this model's field names stay borrowed from the
+    /// definition, so only the values are copied.
+    ///
+    /// ```
+    /// use spec_kitty_events::contract::{Field, ModelDef, Ty};
+    /// use spec_kitty_events::json::{parse, Json};
+    /// use std::borrow::Cow;
+    /// use std::sync::LazyLock;
+    /// static M: LazyLock<ModelDef> =
+    ///     LazyLock::new(|| ModelDef::new("P", "").field(Field::required("n", Ty::int())));
+    /// let kept = M.validate_owned(&parse(r#"{"n": "7"}"#).unwrap()).unwrap();
+    /// assert_eq!(kept.to_json_string(), r#"{"n":7}"#);
+    /// assert!(matches!(&kept, Json::Object(e) if matches!(e[0].0, Cow::Borrowed("n"))));
+    /// ```
+    pub fn validate_owned(&'static self, v: &Json<'_>) -> Result<Json<'static>, Vec<FieldError>> {
+        Ok(match self.validate_json(v)? {
+            Json::Object(entries) => Json::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let key = match self.fields.iter().find(|f| key_eq(&k, f.name)) {
+                            Some(f) => Cow::Borrowed(f.name),
+                            None => Cow::Owned(k.into_owned()),
+                        };
+                        (key, v.into_owned())
+                    })
+                    .collect(),
+            ),
+            other => other.into_owned(),
+        })
+    }
+
     pub(crate) fn validate_mode<'b>(
         &'b self,
         v: &'b Json<'_>,

@@ -885,10 +885,10 @@ impl Projection for CollaborationProjection {
         let event_type = COLLABORATION_EVENT_TYPES
             .iter()
             .find(|t| **t == event.event_type)?;
-        let nested = |key: &str, model: &ModelDef| -> Option<Json<'static>> {
+        let nested = |key: &str, model: &'static ModelDef| -> Option<Json<'static>> {
             static EMPTY: Json<'static> = Json::Object(Vec::new());
             match event.payload.get(key).unwrap_or(&EMPTY) {
-                v @ Json::Object(_) => model.validate_json(v).ok().map(Json::into_owned),
+                v @ Json::Object(_) => model.validate_owned(v).ok(),
                 _ => None,
             }
         };

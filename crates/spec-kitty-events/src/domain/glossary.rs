@@ -506,8 +506,8 @@ impl Projection for GlossaryProjection {
             .iter()
             .find(|t| **t == event.event_type)?;
         let model = model_of(event_type)?;
-        let payload = match model.validate_json(event.payload) {
-            Ok(normalised @ Json::Object(_)) => Ok(normalised.into_owned()),
+        let payload = match model.validate_owned(event.payload) {
+            Ok(normalised @ Json::Object(_)) => Ok(normalised),
             Ok(_) => Ok(Json::Object(Vec::new())),
             Err(errors) => Err(render_report(model.name, &errors)),
         };
