@@ -232,7 +232,7 @@ pub static MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD: LazyLock<Arc<ModelDef>
     });
 
 /// A validated namespace tuple.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalNamespaceTuple {
     /// Project.
     pub project_uuid: String,
@@ -523,7 +523,21 @@ pub enum DossierPayload {
     Drift(Option<Box<MissionDossierParityDriftDetectedPayload>>),
 }
 
-/// What the dossier reducer keeps of an event.
+impl DossierPayload {
+    /// The namespace of a valid payload.
+    fn namespace_mut(&mut self) -> Option<&mut LocalNamespaceTuple> {
+        match self {
+            DossierPayload::Indexed(Some(p)) => Some(&mut p.namespace),
+            DossierPayload::Missing(Some(p)) => Some(&mut p.namespace),
+            DossierPayload::Snapshot(Some(p)) => Some(&mut p.namespace),
+            DossierPayload::Drift(Some(p)) => Some(&mut p.namespace),
+            _ => None,
+        }
+    }
+}
+
+/// What the dossier reducer keeps of an event: the namespace (moved out of a valid
+/// payload, which keeps an empty one) and the payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DossierItem {
     namespace: Option<LocalNamespaceTuple>,
@@ -641,7 +655,7 @@ impl Projection for DossierProjection {
 
     fn prepare(event: &EventRef<'_>) -> Option<DossierItem> {
         let raw = event.payload;
-        let payload = match event.event_type.as_ref() {
+        let mut payload = match event.event_type.as_ref() {
             MISSION_DOSSIER_ARTIFACT_INDEXED => DossierPayload::Indexed(
                 parse_with(&MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD, raw)
                     .ok()
@@ -664,10 +678,13 @@ impl Projection for DossierProjection {
             ),
             _ => return None,
         };
-        Some(DossierItem {
-            namespace: extract_namespace(raw),
-            payload,
-        })
+        // The fold reads the namespace apart from the payload (also where the payload is
+        // invalid): a valid payload hands over the one it validated, the same tuple.
+        let namespace = match payload.namespace_mut() {
+            Some(ns) => Some(std::mem::take(ns)),
+            None => extract_namespace(raw),
+        };
+        Some(DossierItem { namespace, payload })
     }
 
     fn apply(&mut self, events: Vec<Prepared<DossierItem>>) -> Result<()> {
