@@ -11,7 +11,9 @@
 //! - [`store_processes`] runs concurrent and crashing writer processes against a store.
 //! - [`store_bench`] is what the store benchmarks share (batches, conflict mix, timing).
 //! - [`pg_server::TempPostgres`] starts a throw-away PostgreSQL server for tests.
+//! - [`json_paths`] walks a JSON value by paths, for generators that mutate payloads.
 
+pub mod json_paths;
 pub mod pg_server;
 pub mod store_bench;
 pub mod store_processes;

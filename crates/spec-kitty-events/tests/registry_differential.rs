@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use spec_kitty_events::conformance::fixtures::Manifest;
 use spec_kitty_events::conformance::validate::compiled_schema;
 use spec_kitty_events::conformance::{registry, validate_event};
+use spec_kitty_events_testkit::json_paths::{at_mut, paths};
 use spec_kitty_events_testkit::{
     Oracle, reference_fixtures_dir, reference_schemas_dir, sorted_pairs,
 };
@@ -38,51 +39,15 @@ fn replacements() -> Vec<Value> {
     ]
 }
 
-/// Every path to a value inside `v` (object keys and array indices).
-fn paths(v: &Value, prefix: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                prefix.push(json!(k));
-                out.push(prefix.clone());
-                paths(x, prefix, out);
-                prefix.pop();
-            }
-        }
-        Value::Array(items) => {
-            for (i, x) in items.iter().enumerate() {
-                prefix.push(json!(i));
-                out.push(prefix.clone());
-                paths(x, prefix, out);
-                prefix.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn at<'a>(v: &'a mut Value, path: &[Value]) -> Option<&'a mut Value> {
-    let mut cur = v;
-    for step in path {
-        cur = match step {
-            Value::String(k) => cur.as_object_mut()?.get_mut(k)?,
-            Value::Number(n) => cur.as_array_mut()?.get_mut(n.as_u64()? as usize)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
-}
-
 /// The systematic mutations of one valid payload.
 fn mutations(base: &Value) -> Vec<Value> {
     let mut out = vec![base.clone()];
-    let mut all = Vec::new();
-    paths(base, &mut Vec::new(), &mut all);
+    let all = paths(base);
     for path in &all {
         let (last, parent) = path.split_last().unwrap();
         // Drop the field (or the array item).
         let mut dropped = base.clone();
-        match (at(&mut dropped, parent), last) {
+        match (at_mut(&mut dropped, parent), last) {
             (Some(Value::Object(m)), Value::String(k)) => {
                 m.shift_remove(k);
             }
@@ -94,7 +59,7 @@ fn mutations(base: &Value) -> Vec<Value> {
         out.push(dropped);
         for r in replacements() {
             let mut changed = base.clone();
-            if let Some(slot) = at(&mut changed, path)
+            if let Some(slot) = at_mut(&mut changed, path)
                 && *slot != r
             {
                 *slot = r;
@@ -108,13 +73,13 @@ fn mutations(base: &Value) -> Vec<Value> {
         all.iter()
             .filter(|p| {
                 let mut b = base.clone();
-                at(&mut b, p).is_some_and(|x| x.is_object())
+                at_mut(&mut b, p).is_some_and(|x| x.is_object())
             })
             .cloned(),
     );
     for path in objects {
         let mut extra = base.clone();
-        if let Some(Value::Object(m)) = at(&mut extra, &path) {
+        if let Some(Value::Object(m)) = at_mut(&mut extra, &path) {
             m.insert("zz_unknown".into(), json!(1));
             out.push(extra);
         }

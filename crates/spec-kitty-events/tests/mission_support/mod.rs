@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use serde_json::{Map, Value, json};
+use spec_kitty_events_testkit::json_paths::{at_mut, paths};
 
 /// SplitMix64.
 #[derive(Debug, Clone)]
@@ -357,41 +358,6 @@ pub fn valid_payload(r: &mut Rng, event_type: &str) -> Value {
     Value::Object(m)
 }
 
-/// Every path (object keys and array indices) inside `v`, the root excluded.
-fn paths(v: &Value, prefix: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                prefix.push(json!(k));
-                out.push(prefix.clone());
-                paths(x, prefix, out);
-                prefix.pop();
-            }
-        }
-        Value::Array(items) => {
-            for (i, x) in items.iter().enumerate() {
-                prefix.push(json!(i));
-                out.push(prefix.clone());
-                paths(x, prefix, out);
-                prefix.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn get_mut<'a>(v: &'a mut Value, path: &[Value]) -> Option<&'a mut Value> {
-    let mut cur = v;
-    for step in path {
-        cur = match step {
-            Value::String(k) => cur.as_object_mut()?.get_mut(k)?,
-            Value::Number(n) => cur.as_array_mut()?.get_mut(n.as_u64()? as usize)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
-}
-
 fn odd_value(r: &mut Rng) -> Value {
     r.pick(&[
         json!(0),
@@ -432,8 +398,7 @@ const MUTATIONS: [&str; 8] = [
 /// Applies a random mutation; returns the kind applied.
 pub fn mutate(r: &mut Rng, v: &mut Value) -> &'static str {
     let kind = *r.pick(&MUTATIONS);
-    let mut all = Vec::new();
-    paths(v, &mut Vec::new(), &mut all);
+    let all = paths(v);
     if all.is_empty() {
         return "none";
     }
@@ -445,28 +410,28 @@ pub fn mutate(r: &mut Rng, v: &mut Value) -> &'static str {
                 .collect();
             let p = (*r.pick(&keyed)).clone();
             let (last, parent) = p.split_last().expect("non-empty path");
-            if let Some(Value::Object(m)) = get_mut(v, parent) {
+            if let Some(Value::Object(m)) = at_mut(v, parent) {
                 m.shift_remove(last.as_str().unwrap_or_default());
             }
         }
         "wrong_type" => {
             let p = r.pick(&all).clone();
             let x = odd_value(r);
-            if let Some(slot) = get_mut(v, &p) {
+            if let Some(slot) = at_mut(v, &p) {
                 *slot = x;
             }
         }
         "empty_string" => {
             let strs: Vec<Vec<Value>> = all
                 .iter()
-                .filter(|p| get_mut(&mut v.clone(), p).is_some_and(|x| x.is_string()))
+                .filter(|p| at_mut(&mut v.clone(), p).is_some_and(|x| x.is_string()))
                 .cloned()
                 .collect();
             if strs.is_empty() {
                 return "none";
             }
             let p = r.pick(&strs).clone();
-            if let Some(slot) = get_mut(v, &p) {
+            if let Some(slot) = at_mut(v, &p) {
                 *slot = json!("");
             }
         }
@@ -474,12 +439,12 @@ pub fn mutate(r: &mut Rng, v: &mut Value) -> &'static str {
             let mut objs: Vec<Vec<Value>> = vec![vec![]];
             objs.extend(
                 all.iter()
-                    .filter(|p| get_mut(&mut v.clone(), p).is_some_and(|x| x.is_object()))
+                    .filter(|p| at_mut(&mut v.clone(), p).is_some_and(|x| x.is_object()))
                     .cloned(),
             );
             let p = r.pick(&objs).clone();
             let x = odd_value(r);
-            if let Some(Value::Object(m)) = get_mut(v, &p) {
+            if let Some(Value::Object(m)) = at_mut(v, &p) {
                 m.insert("zz_extra".into(), x);
             }
         }
@@ -519,7 +484,7 @@ pub fn mutate(r: &mut Rng, v: &mut Value) -> &'static str {
                     json!("human\n"),
                 ])
                 .clone();
-            if let Some(slot) = get_mut(v, &p) {
+            if let Some(slot) = at_mut(v, &p) {
                 *slot = bad;
             }
         }
@@ -556,7 +521,7 @@ pub fn mutate(r: &mut Rng, v: &mut Value) -> &'static str {
                     json!(1),
                 ])
                 .clone();
-            if let Some(slot) = get_mut(v, &p) {
+            if let Some(slot) = at_mut(v, &p) {
                 *slot = bad;
             }
         }
