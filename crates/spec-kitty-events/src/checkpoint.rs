@@ -82,7 +82,7 @@ use crate::replay::{ProjectionVisitor, ReducerKind, ReplayOptions, to_json, with
 use crate::storage::{Checkpoint, CheckpointKey, CheckpointStore, EventStore};
 
 /// The checkpoint format: raised whenever the serialised form of a projector changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Lamport clocks below the newest that store replays keep pending (see
 /// [`Projector::with_window`]): events that arrive up to this many clocks late still fold

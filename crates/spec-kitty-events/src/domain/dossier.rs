@@ -509,39 +509,122 @@ fn extract_namespace(payload: &Json<'_>) -> Option<LocalNamespaceTuple> {
     }
 }
 
-/// A dossier payload, validated once (`None`: it does not satisfy its contract; the
-/// reducer skips it).
+/// What the dossier fold keeps of an event's payload: the state's entry for it, made from
+/// the validated payload as the event is prepared (nothing else of the payload is kept
+/// until the fold). `None`: the payload does not satisfy its contract, and the reducer
+/// skips it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum DossierPayload {
+pub enum DossierEntry {
     /// `MissionDossierArtifactIndexed`.
-    Indexed(Option<Box<MissionDossierArtifactIndexedPayload>>),
+    Indexed(Option<Box<IndexedArtifact>>),
     /// `MissionDossierArtifactMissing`.
-    Missing(Option<Box<MissionDossierArtifactMissingPayload>>),
+    Missing(Option<Box<AnomalyEntry>>),
     /// `MissionDossierSnapshotComputed`.
-    Snapshot(Option<Box<MissionDossierSnapshotComputedPayload>>),
+    Snapshot(Option<Box<SnapshotSummary>>),
     /// `MissionDossierParityDriftDetected`.
-    Drift(Option<Box<MissionDossierParityDriftDetectedPayload>>),
+    Drift(Option<Box<DriftRecord>>),
 }
 
-impl DossierPayload {
-    /// The namespace of a valid payload.
-    fn namespace_mut(&mut self) -> Option<&mut LocalNamespaceTuple> {
-        match self {
-            DossierPayload::Indexed(Some(p)) => Some(&mut p.namespace),
-            DossierPayload::Missing(Some(p)) => Some(&mut p.namespace),
-            DossierPayload::Snapshot(Some(p)) => Some(&mut p.namespace),
-            DossierPayload::Drift(Some(p)) => Some(&mut p.namespace),
-            _ => None,
+/// An indexed artifact as the dossier fold keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexedArtifact {
+    /// The artifact's entry in the index.
+    pub entry: ArtifactEntry,
+    /// The path of the artifact it supersedes, if any.
+    pub supersedes: Option<String>,
+}
+
+impl From<MissionDossierArtifactIndexedPayload> for IndexedArtifact {
+    fn from(p: MissionDossierArtifactIndexedPayload) -> Self {
+        IndexedArtifact {
+            entry: ArtifactEntry {
+                identity: p.artifact_id,
+                content_ref: p.content_ref,
+                indexed_at: p.indexed_at,
+                provenance: p.provenance,
+                superseded: false,
+                step_id: p.step_id,
+            },
+            supersedes: p.supersedes.map(|s| s.path),
         }
     }
 }
 
-/// What the dossier reducer keeps of an event: the namespace (moved out of a valid
-/// payload, which keeps an empty one) and the payload.
+impl From<MissionDossierArtifactMissingPayload> for AnomalyEntry {
+    fn from(p: MissionDossierArtifactMissingPayload) -> Self {
+        AnomalyEntry {
+            anomaly_type: "missing_artifact".to_owned(),
+            expected_identity: p.expected_identity,
+            manifest_step: p.manifest_step,
+            checked_at: p.checked_at,
+            remediation_hint: p.remediation_hint,
+        }
+    }
+}
+
+impl From<MissionDossierSnapshotComputedPayload> for SnapshotSummary {
+    fn from(p: MissionDossierSnapshotComputedPayload) -> Self {
+        SnapshotSummary {
+            snapshot_hash: p.snapshot_hash,
+            artifact_count: p.artifact_count,
+            anomaly_count: p.anomaly_count,
+            computed_at: p.computed_at,
+            algorithm: p.algorithm.unwrap_or_else(|| "sha256".to_owned()),
+        }
+    }
+}
+
+impl From<MissionDossierParityDriftDetectedPayload> for DriftRecord {
+    fn from(p: MissionDossierParityDriftDetectedPayload) -> Self {
+        DriftRecord {
+            expected_hash: p.expected_hash,
+            actual_hash: p.actual_hash,
+            drift_kind: p.drift_kind,
+            detected_at: p.detected_at,
+        }
+    }
+}
+
+/// A dossier payload type: its namespace, for the fold's namespace check.
+trait Namespaced: serde::de::DeserializeOwned {
+    fn take_namespace(&mut self) -> LocalNamespaceTuple;
+}
+
+macro_rules! namespaced {
+    ($($t:ty),*) => {$(
+        impl Namespaced for $t {
+            fn take_namespace(&mut self) -> LocalNamespaceTuple {
+                std::mem::take(&mut self.namespace)
+            }
+        }
+    )*};
+}
+
+namespaced!(
+    MissionDossierArtifactIndexedPayload,
+    MissionDossierArtifactMissingPayload,
+    MissionDossierSnapshotComputedPayload,
+    MissionDossierParityDriftDetectedPayload
+);
+
+/// Validates a payload of type `T` into the fold's entry `E` and its namespace. The fold
+/// checks the namespace of an invalid payload too: it is then validated on its own (the
+/// same tuple a valid payload holds).
+fn entry_of<T: Namespaced + Into<E>, E>(
+    model: &ModelDef,
+    raw: &Json<'_>,
+) -> (Option<LocalNamespaceTuple>, Option<Box<E>>) {
+    match parse_with::<T>(model, raw) {
+        Ok(mut p) => (Some(p.take_namespace()), Some(Box::new(p.into()))),
+        Err(_) => (extract_namespace(raw), None),
+    }
+}
+
+/// What the dossier reducer keeps of an event: its namespace and its entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DossierItem {
     namespace: Option<LocalNamespaceTuple>,
-    payload: DossierPayload,
+    entry: DossierEntry,
 }
 
 /// The dossier reducer as a [`Projection`]: artifact index, missing-artifact anomalies,
@@ -587,59 +670,22 @@ impl DossierProjection {
         Ok(())
     }
 
-    fn apply_one(&mut self, payload: DossierPayload) {
+    fn apply_one(&mut self, entry: DossierEntry) {
         let state = &mut self.st;
-        match payload {
-            DossierPayload::Indexed(Some(p)) => {
-                let p = *p;
-                if let Some(old) = p
-                    .supersedes
+        match entry {
+            DossierEntry::Indexed(Some(a)) => {
+                let IndexedArtifact { entry, supersedes } = *a;
+                if let Some(old) = supersedes
                     .as_ref()
-                    .and_then(|s| state.artifacts.get_mut(&s.path))
+                    .and_then(|path| state.artifacts.get_mut(path))
                 {
                     old.superseded = true;
                 }
-                state.artifacts.insert(
-                    p.artifact_id.path.clone(),
-                    ArtifactEntry {
-                        identity: p.artifact_id,
-                        content_ref: p.content_ref,
-                        indexed_at: p.indexed_at,
-                        provenance: p.provenance,
-                        superseded: false,
-                        step_id: p.step_id,
-                    },
-                );
+                state.artifacts.insert(entry.identity.path.clone(), entry);
             }
-            DossierPayload::Missing(Some(p)) => {
-                let p = *p;
-                state.anomalies.push(AnomalyEntry {
-                    anomaly_type: "missing_artifact".to_owned(),
-                    expected_identity: p.expected_identity,
-                    manifest_step: p.manifest_step,
-                    checked_at: p.checked_at,
-                    remediation_hint: p.remediation_hint,
-                });
-            }
-            DossierPayload::Snapshot(Some(p)) => {
-                let p = *p;
-                state.latest_snapshot = Some(SnapshotSummary {
-                    snapshot_hash: p.snapshot_hash,
-                    artifact_count: p.artifact_count,
-                    anomaly_count: p.anomaly_count,
-                    computed_at: p.computed_at,
-                    algorithm: p.algorithm.unwrap_or_else(|| "sha256".to_owned()),
-                });
-            }
-            DossierPayload::Drift(Some(p)) => {
-                let p = *p;
-                state.drift_history.push(DriftRecord {
-                    expected_hash: p.expected_hash,
-                    actual_hash: p.actual_hash,
-                    drift_kind: p.drift_kind,
-                    detected_at: p.detected_at,
-                });
-            }
+            DossierEntry::Missing(Some(a)) => state.anomalies.push(*a),
+            DossierEntry::Snapshot(Some(s)) => state.latest_snapshot = Some(*s),
+            DossierEntry::Drift(Some(d)) => state.drift_history.push(*d),
             _ => {}
         }
     }
@@ -655,43 +701,45 @@ impl Projection for DossierProjection {
 
     fn prepare(event: &EventRef<'_>) -> Option<DossierItem> {
         let raw = event.payload;
-        let mut payload = match event.event_type.as_ref() {
-            MISSION_DOSSIER_ARTIFACT_INDEXED => DossierPayload::Indexed(
-                parse_with(&MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD, raw)
-                    .ok()
-                    .map(Box::new),
-            ),
-            MISSION_DOSSIER_ARTIFACT_MISSING => DossierPayload::Missing(
-                parse_with(&MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD, raw)
-                    .ok()
-                    .map(Box::new),
-            ),
-            MISSION_DOSSIER_SNAPSHOT_COMPUTED => DossierPayload::Snapshot(
-                parse_with(&MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD, raw)
-                    .ok()
-                    .map(Box::new),
-            ),
-            MISSION_DOSSIER_PARITY_DRIFT_DETECTED => DossierPayload::Drift(
-                parse_with(&MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD, raw)
-                    .ok()
-                    .map(Box::new),
-            ),
+        let (namespace, entry) = match event.event_type.as_ref() {
+            MISSION_DOSSIER_ARTIFACT_INDEXED => {
+                let (ns, e) = entry_of::<MissionDossierArtifactIndexedPayload, _>(
+                    &MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD,
+                    raw,
+                );
+                (ns, DossierEntry::Indexed(e))
+            }
+            MISSION_DOSSIER_ARTIFACT_MISSING => {
+                let (ns, e) = entry_of::<MissionDossierArtifactMissingPayload, _>(
+                    &MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD,
+                    raw,
+                );
+                (ns, DossierEntry::Missing(e))
+            }
+            MISSION_DOSSIER_SNAPSHOT_COMPUTED => {
+                let (ns, e) = entry_of::<MissionDossierSnapshotComputedPayload, _>(
+                    &MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD,
+                    raw,
+                );
+                (ns, DossierEntry::Snapshot(e))
+            }
+            MISSION_DOSSIER_PARITY_DRIFT_DETECTED => {
+                let (ns, e) = entry_of::<MissionDossierParityDriftDetectedPayload, _>(
+                    &MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD,
+                    raw,
+                );
+                (ns, DossierEntry::Drift(e))
+            }
             _ => return None,
         };
-        // The fold reads the namespace apart from the payload (also where the payload is
-        // invalid): a valid payload hands over the one it validated, the same tuple.
-        let namespace = match payload.namespace_mut() {
-            Some(ns) => Some(std::mem::take(ns)),
-            None => extract_namespace(raw),
-        };
-        Some(DossierItem { namespace, payload })
+        Some(DossierItem { namespace, entry })
     }
 
     fn apply(&mut self, events: Vec<Prepared<DossierItem>>) -> Result<()> {
         self.check_namespaces(&events)?;
         self.st.event_count += events.len() as u64;
         for p in events {
-            self.apply_one(p.item.payload);
+            self.apply_one(p.item.entry);
         }
         Ok(())
     }
