@@ -607,16 +607,21 @@ namespaced!(
     MissionDossierParityDriftDetectedPayload
 );
 
-/// Validates a payload of type `T` into the fold's entry `E` and its namespace. The fold
-/// checks the namespace of an invalid payload too: it is then validated on its own (the
-/// same tuple a valid payload holds).
+/// Validates a payload of type `T` into the fold's entry (`E`, put in its variant by
+/// `variant`) and its namespace. The fold checks the namespace of an invalid payload too:
+/// it is then validated on its own (the same tuple a valid payload holds).
 fn entry_of<T: Namespaced + Into<E>, E>(
     model: &ModelDef,
     raw: &Json<'_>,
-) -> (Option<LocalNamespaceTuple>, Option<Box<E>>) {
-    match parse_with::<T>(model, raw) {
+    variant: fn(Option<Box<E>>) -> DossierEntry,
+) -> DossierItem {
+    let (namespace, entry) = match parse_with::<T>(model, raw) {
         Ok(mut p) => (Some(p.take_namespace()), Some(Box::new(p.into()))),
         Err(_) => (extract_namespace(raw), None),
+    };
+    DossierItem {
+        namespace,
+        entry: variant(entry),
     }
 }
 
@@ -701,38 +706,37 @@ impl Projection for DossierProjection {
 
     fn prepare(event: &EventRef<'_>) -> Option<DossierItem> {
         let raw = event.payload;
-        let (namespace, entry) = match event.event_type.as_ref() {
+        Some(match event.event_type.as_ref() {
             MISSION_DOSSIER_ARTIFACT_INDEXED => {
-                let (ns, e) = entry_of::<MissionDossierArtifactIndexedPayload, _>(
+                entry_of::<MissionDossierArtifactIndexedPayload, _>(
                     &MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD,
                     raw,
-                );
-                (ns, DossierEntry::Indexed(e))
+                    DossierEntry::Indexed,
+                )
             }
             MISSION_DOSSIER_ARTIFACT_MISSING => {
-                let (ns, e) = entry_of::<MissionDossierArtifactMissingPayload, _>(
+                entry_of::<MissionDossierArtifactMissingPayload, _>(
                     &MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD,
                     raw,
-                );
-                (ns, DossierEntry::Missing(e))
+                    DossierEntry::Missing,
+                )
             }
             MISSION_DOSSIER_SNAPSHOT_COMPUTED => {
-                let (ns, e) = entry_of::<MissionDossierSnapshotComputedPayload, _>(
+                entry_of::<MissionDossierSnapshotComputedPayload, _>(
                     &MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD,
                     raw,
-                );
-                (ns, DossierEntry::Snapshot(e))
+                    DossierEntry::Snapshot,
+                )
             }
             MISSION_DOSSIER_PARITY_DRIFT_DETECTED => {
-                let (ns, e) = entry_of::<MissionDossierParityDriftDetectedPayload, _>(
+                entry_of::<MissionDossierParityDriftDetectedPayload, _>(
                     &MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD,
                     raw,
-                );
-                (ns, DossierEntry::Drift(e))
+                    DossierEntry::Drift,
+                )
             }
             _ => return None,
-        };
-        Some(DossierItem { namespace, entry })
+        })
     }
 
     fn apply(&mut self, events: Vec<Prepared<DossierItem>>) -> Result<()> {
