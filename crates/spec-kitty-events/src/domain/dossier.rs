@@ -585,43 +585,54 @@ impl From<MissionDossierParityDriftDetectedPayload> for DriftRecord {
     }
 }
 
-/// A dossier payload type: its namespace, for the fold's namespace check.
-trait Namespaced: serde::de::DeserializeOwned {
+/// A dossier payload type as the reducer reads it: its contract, its namespace (for the
+/// fold's namespace check) and the variant of the fold's entry it becomes.
+trait DossierPayloadType: serde::de::DeserializeOwned {
+    /// The payload's contract.
+    fn contract() -> &'static ModelDef;
+    /// Takes the namespace out of the payload.
     fn take_namespace(&mut self) -> LocalNamespaceTuple;
+    /// The fold's entry for a valid payload (`Some`), or for an invalid one.
+    fn entry(kept: Option<Self>) -> DossierEntry;
 }
 
-macro_rules! namespaced {
-    ($($t:ty),*) => {$(
-        impl Namespaced for $t {
+macro_rules! dossier_payload_types {
+    ($($payload:ty => $contract:ident, $variant:ident;)*) => {$(
+        impl DossierPayloadType for $payload {
+            fn contract() -> &'static ModelDef {
+                &$contract
+            }
             fn take_namespace(&mut self) -> LocalNamespaceTuple {
                 std::mem::take(&mut self.namespace)
+            }
+            fn entry(kept: Option<Self>) -> DossierEntry {
+                DossierEntry::$variant(kept.map(|p| Box::new(p.into())))
             }
         }
     )*};
 }
 
-namespaced!(
-    MissionDossierArtifactIndexedPayload,
-    MissionDossierArtifactMissingPayload,
-    MissionDossierSnapshotComputedPayload,
-    MissionDossierParityDriftDetectedPayload
-);
+dossier_payload_types! {
+    MissionDossierArtifactIndexedPayload => MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD, Indexed;
+    MissionDossierArtifactMissingPayload => MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD, Missing;
+    MissionDossierSnapshotComputedPayload => MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD, Snapshot;
+    MissionDossierParityDriftDetectedPayload =>
+        MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD, Drift;
+}
 
-/// Validates a payload of type `T` into the fold's entry (`E`, put in its variant by
-/// `variant`) and its namespace. The fold checks the namespace of an invalid payload too:
-/// it is then validated on its own (the same tuple a valid payload holds).
-fn entry_of<T: Namespaced + Into<E>, E>(
-    model: &ModelDef,
-    raw: &Json<'_>,
-    variant: fn(Option<Box<E>>) -> DossierEntry,
-) -> DossierItem {
-    let (namespace, entry) = match parse_with::<T>(model, raw) {
-        Ok(mut p) => (Some(p.take_namespace()), Some(Box::new(p.into()))),
-        Err(_) => (extract_namespace(raw), None),
-    };
-    DossierItem {
-        namespace,
-        entry: variant(entry),
+/// Validates a payload of type `T` into the fold's entry and its namespace. The fold
+/// checks the namespace of an invalid payload too: it is then validated on its own (the
+/// same tuple a valid payload holds).
+fn item_of<T: DossierPayloadType>(raw: &Json<'_>) -> DossierItem {
+    match parse_with::<T>(T::contract(), raw) {
+        Ok(mut p) => DossierItem {
+            namespace: Some(p.take_namespace()),
+            entry: T::entry(Some(p)),
+        },
+        Err(_) => DossierItem {
+            namespace: extract_namespace(raw),
+            entry: T::entry(None),
+        },
     }
 }
 
@@ -708,32 +719,16 @@ impl Projection for DossierProjection {
         let raw = event.payload;
         Some(match event.event_type.as_ref() {
             MISSION_DOSSIER_ARTIFACT_INDEXED => {
-                entry_of::<MissionDossierArtifactIndexedPayload, _>(
-                    &MISSION_DOSSIER_ARTIFACT_INDEXED_PAYLOAD,
-                    raw,
-                    DossierEntry::Indexed,
-                )
+                item_of::<MissionDossierArtifactIndexedPayload>(raw)
             }
             MISSION_DOSSIER_ARTIFACT_MISSING => {
-                entry_of::<MissionDossierArtifactMissingPayload, _>(
-                    &MISSION_DOSSIER_ARTIFACT_MISSING_PAYLOAD,
-                    raw,
-                    DossierEntry::Missing,
-                )
+                item_of::<MissionDossierArtifactMissingPayload>(raw)
             }
             MISSION_DOSSIER_SNAPSHOT_COMPUTED => {
-                entry_of::<MissionDossierSnapshotComputedPayload, _>(
-                    &MISSION_DOSSIER_SNAPSHOT_COMPUTED_PAYLOAD,
-                    raw,
-                    DossierEntry::Snapshot,
-                )
+                item_of::<MissionDossierSnapshotComputedPayload>(raw)
             }
             MISSION_DOSSIER_PARITY_DRIFT_DETECTED => {
-                entry_of::<MissionDossierParityDriftDetectedPayload, _>(
-                    &MISSION_DOSSIER_PARITY_DRIFT_DETECTED_PAYLOAD,
-                    raw,
-                    DossierEntry::Drift,
-                )
+                item_of::<MissionDossierParityDriftDetectedPayload>(raw)
             }
             _ => return None,
         })
