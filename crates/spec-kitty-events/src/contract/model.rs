@@ -220,11 +220,19 @@ impl ModelDef {
     /// ```
     pub fn validate_owned(&'static self, v: &Json<'_>) -> Result<Json<'static>, Vec<FieldError>> {
         Ok(match self.validate_json(v)? {
+            // The normalised object lists the fields in declaration order (kept extras
+            // after them): the `i`-th key is tried against the `i`-th field first.
             Json::Object(entries) => Json::Object(
                 entries
                     .into_iter()
-                    .map(|(k, v)| {
-                        let key = match self.fields.iter().find(|f| key_eq(&k, f.name)) {
+                    .enumerate()
+                    .map(|(i, (k, v))| {
+                        let field = self
+                            .fields
+                            .get(i)
+                            .filter(|f| key_eq(&k, f.name))
+                            .or_else(|| self.fields.iter().find(|f| key_eq(&k, f.name)));
+                        let key = match field {
                             Some(f) => Cow::Borrowed(f.name),
                             None => Cow::Owned(k.into_owned()),
                         };
